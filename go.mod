@@ -1,0 +1,3 @@
+module github.com/actorgate/actorgate
+
+go 1.26.0
