@@ -1,0 +1,283 @@
+package actorgate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+
+	"github.com/actorgate/actorgate/actors/agent"
+	"github.com/actorgate/actorgate/actors/apiserver"
+	"github.com/actorgate/actorgate/actors/gateway"
+	"github.com/actorgate/actorgate/config"
+	"github.com/actorgate/actorgate/messages"
+)
+
+// ErrClosed is returned by calls on a Gateway after Close.
+var ErrClosed = errors.New("gateway is closed")
+
+// Option changes how Start builds the gateway.
+type Option func(*options)
+
+type options struct {
+	logger     *zap.Logger
+	platforms  []gateway.Platform
+	newBackend func() (agent.Backend, error)
+}
+
+// WithLogger sets the logger the gateway's actors log through; without it
+// they log nothing.
+func WithLogger(l *zap.Logger) Option {
+	return func(o *options) { o.logger = l }
+}
+
+// WithPlatform registers a custom platform adapter. It is supervised
+// exactly like the built-in ones.
+func WithPlatform(p gateway.Platform) Option {
+	return func(o *options) { o.platforms = append(o.platforms, p) }
+}
+
+// WithBackend replaces the agent backend selected by the configuration.
+func WithBackend(newBackend func() (agent.Backend, error)) Option {
+	return func(o *options) { o.newBackend = newBackend }
+}
+
+// Gateway is a handle on a running gateway tree.
+type Gateway struct {
+	name    string
+	system  *actor.ActorSystem
+	pid     *actor.PID
+	log     *zap.Logger
+	opts    options
+	cfg     config.Config
+	mu      sync.Mutex
+	closed  bool
+	closing chan struct{}
+	err     error
+}
+
+// Start validates cfg and spawns a gateway named name in system.
+func Start(system *actor.ActorSystem, name string, cfg config.Config, opts ...Option) (*Gateway, error) {
+	if system == nil {
+		return nil, errors.New("actorgate: actor system is nil")
+	}
+	if name == "" {
+		return nil, errors.New("actorgate: gateway name is empty; pass a name such as \"actorgate\"")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("actorgate: invalid configuration: %w", err)
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.logger == nil {
+		o.logger = zap.NewNop()
+	}
+	g := &Gateway{name: name, system: system, log: o.logger, opts: o, cfg: cfg}
+	newBackend, err := g.backend(cfg)
+	if err != nil {
+		return nil, err
+	}
+	props := gateway.Props(gateway.Config{
+		Name:      name,
+		Backoff:   gateway.Backoff{Base: cfg.Gateway.BackoffBase, Cap: cfg.Gateway.BackoffCap},
+		Attention: cfg.Gateway.AttentionAfter,
+		Agent:     agent.Props(newBackend, o.logger),
+		Platforms: g.platforms(cfg),
+		Logger:    o.logger,
+	})
+	pid, err := system.Root.SpawnNamed(props, name)
+	if err != nil {
+		return nil, fmt.Errorf("actorgate: spawning gateway %q: %w", name, err)
+	}
+	g.pid = pid
+	return g, nil
+}
+
+func (g *Gateway) backend(cfg config.Config) (func() (agent.Backend, error), error) {
+	if g.opts.newBackend != nil {
+		return g.opts.newBackend, nil
+	}
+	switch cfg.Agent.Backend {
+	case config.BackendOpenAI:
+		ocfg := agent.OpenAIConfig{
+			BaseURL: cfg.Agent.BaseURL, APIKey: cfg.Agent.APIKey,
+			Model: cfg.Agent.Model, Timeout: cfg.Agent.Timeout,
+		}
+		log := g.log
+		return func() (agent.Backend, error) { return agent.NewOpenAI(ocfg, log) }, nil
+	case config.BackendEcho, "":
+		return func() (agent.Backend, error) { return agent.NewEcho(), nil }, nil
+	}
+	return nil, fmt.Errorf("actorgate: unknown agent backend %q; use echo or openai", cfg.Agent.Backend)
+}
+
+// platforms lists the platforms cfg enrolls, then the custom ones.
+func (g *Gateway) platforms(cfg config.Config) []gateway.Platform {
+	var out []gateway.Platform
+	enr := cfg.APIServerEnrollment()
+	switch enr.Status {
+	case config.Enrolled:
+		out = append(out, apiserver.Platform(g.apiSettings(cfg)))
+	case config.Fatal:
+		p := apiserver.Platform(g.apiSettings(cfg))
+		p.Rejected = &messages.PlatformError{
+			Platform: apiserver.Name, Code: enr.Code, Message: enr.Reason,
+		}
+		out = append(out, p)
+	default:
+		g.log.Info("platform not enrolled", zap.String("platform", apiserver.Name),
+			zap.String("reason", enr.Reason))
+	}
+	return append(out, g.opts.platforms...)
+}
+
+func (g *Gateway) apiSettings(cfg config.Config) apiserver.Settings {
+	return apiserver.Settings{
+		API:          cfg.Platforms.APIServer,
+		Home:         cfg.Home,
+		AgentTimeout: cfg.Agent.Timeout,
+		Grace:        cfg.Gateway.ShutdownGrace,
+	}
+}
+
+// PID returns the gateway actor's PID.
+func (g *Gateway) PID() *actor.PID { return g.pid }
+
+// Name returns the name the gateway was started under.
+func (g *Gateway) Name() string { return g.name }
+
+// Status returns the platform table.
+func (g *Gateway) Status(ctx context.Context) ([]messages.PlatformStatus, error) {
+	res, err := g.request(ctx, &messages.StatusRequest{})
+	if err != nil {
+		return nil, err
+	}
+	reply, ok := res.(*messages.StatusReply)
+	if !ok {
+		return nil, fmt.Errorf("actorgate: unexpected status reply %T", res)
+	}
+	return reply.Platforms, nil
+}
+
+// Pause stops a platform until Resume or a reload.
+func (g *Gateway) Pause(ctx context.Context, name string) error {
+	return g.command(ctx, &messages.PausePlatform{Name: name})
+}
+
+// Resume starts a paused or fatal platform again.
+func (g *Gateway) Resume(ctx context.Context, name string) error {
+	return g.command(ctx, &messages.ResumePlatform{Name: name})
+}
+
+func (g *Gateway) command(ctx context.Context, msg any) error {
+	res, err := g.request(ctx, msg)
+	if err != nil {
+		return err
+	}
+	reply, ok := res.(*messages.PlatformCommandReply)
+	if !ok {
+		return fmt.Errorf("actorgate: unexpected reply %T", res)
+	}
+	return reply.Err
+}
+
+// Reload validates cfg and converges the running tree on it: platforms
+// whose settings changed restart, new ones start, removed ones stop, the
+// rest are left alone, and a fatal platform is retried. An invalid cfg is
+// rejected and the running configuration stays.
+func (g *Gateway) Reload(ctx context.Context, cfg config.Config) (*gateway.ReloadReply, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("actorgate: invalid configuration, keeping the running one: %w", err)
+	}
+	if cfg.Agent != g.cfg.Agent {
+		g.log.Warn("agent settings changed; they apply after a restart")
+	}
+	res, err := g.request(ctx, &gateway.Reload{Platforms: g.platforms(cfg)})
+	if err != nil {
+		return nil, err
+	}
+	reply, ok := res.(*gateway.ReloadReply)
+	if !ok {
+		return nil, fmt.Errorf("actorgate: unexpected reload reply %T", res)
+	}
+	g.mu.Lock()
+	g.cfg = cfg
+	g.mu.Unlock()
+	return reply, nil
+}
+
+func (g *Gateway) request(ctx context.Context, msg any) (any, error) {
+	g.mu.Lock()
+	closed := g.closed
+	g.mu.Unlock()
+	if closed {
+		return nil, ErrClosed
+	}
+	timeout := 5 * time.Second
+	if d, ok := ctx.Deadline(); ok {
+		timeout = time.Until(d)
+	}
+	if timeout <= 0 {
+		return nil, context.DeadlineExceeded
+	}
+	return g.system.Root.RequestFuture(g.pid, msg, timeout).Result()
+}
+
+// Close stops the tree leaf-first and waits, bounded by ctx: first every
+// platform adapter (the API server drains its requests in flight, then its
+// store closes), then the agent and the gateway itself. It is safe to call
+// more than once; later calls wait for the first and return its result.
+func (g *Gateway) Close(ctx context.Context) error {
+	g.mu.Lock()
+	if g.closing != nil {
+		done := g.closing
+		g.mu.Unlock()
+		select {
+		case <-done:
+			return g.err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	g.closed = true
+	g.closing = make(chan struct{})
+	g.mu.Unlock()
+
+	err := g.stopTree(ctx)
+	g.mu.Lock()
+	g.err = err
+	close(g.closing)
+	g.mu.Unlock()
+	return err
+}
+
+func (g *Gateway) stopTree(ctx context.Context) error {
+	platformsDone := make(chan struct{})
+	g.system.Root.Send(g.pid, &gateway.Shutdown{Done: platformsDone})
+	select {
+	case <-platformsDone:
+	case <-ctx.Done():
+		g.log.Error("platforms did not stop before the deadline; abandoning them",
+			zap.String("gateway", g.name), zap.Error(ctx.Err()))
+		return fmt.Errorf("actorgate: stopping platforms: %w", ctx.Err())
+	}
+	stopped := make(chan struct{})
+	go func() {
+		_ = g.system.Root.StopFuture(g.pid).Wait()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+		return nil
+	case <-ctx.Done():
+		g.log.Error("gateway did not stop before the deadline; abandoning it",
+			zap.String("gateway", g.name), zap.Error(ctx.Err()))
+		return fmt.Errorf("actorgate: stopping gateway: %w", ctx.Err())
+	}
+}

@@ -1,0 +1,185 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/actorgate/actorgate/actors/lifecycle"
+	"github.com/actorgate/actorgate/messages"
+)
+
+// closeWait bounds how long a stopping agent waits for its cancelled runs.
+const closeWait = 5 * time.Second
+
+// Codes of the PlatformError the agent escalates when its backend cannot
+// be built.
+const (
+	CodeConfigInvalid      = "agent_config_invalid"
+	CodeBackendUnavailable = "agent_backend_unavailable"
+)
+
+// runDone tells the agent that the run's goroutine has sent its reply.
+type runDone struct{ run *run }
+
+// IgnoreDeadLetterLogging keeps a runDone that reaches an agent that has
+// already stopped out of the dead letter log.
+func (*runDone) IgnoreDeadLetterLogging() {}
+
+// run is one agent request in progress.
+type run struct {
+	id     string
+	cancel context.CancelFunc
+	// done is closed when the goroutine has sent its last message.
+	done chan struct{}
+}
+
+// agentActor owns one Backend and runs each AgentRequest on its own
+// goroutine, so that its mailbox never waits for a run.
+type agentActor struct {
+	newBackend func() (Backend, error)
+	logger     *zap.Logger
+	// failures logs failed runs, sampled so that an upstream outage does
+	// not write one line per request.
+	failures *zap.Logger
+	backend  Backend
+	runs     map[*run]struct{}
+	byID     map[string]*run
+	closed   bool
+}
+
+// Props returns the props of the agent actor. newBackend is called in
+// Started, once per incarnation. The logger is named "agent".
+func Props(newBackend func() (Backend, error), logger *zap.Logger) *actor.Props {
+	if logger == nil {
+		logger = zap.NewNop()
+	}
+	logger = logger.Named("agent")
+	return actor.PropsFromProducer(Producer(newBackend, logger),
+		actor.WithReceiverMiddleware(lifecycle.RecoverLifecycle(logger)))
+}
+
+// Producer returns a producer of fresh agent actors for callers that build
+// their own props. It opens nothing. The logger is used as given.
+func Producer(newBackend func() (Backend, error), logger *zap.Logger) actor.Producer {
+	if logger == nil {
+		logger = zap.NewNop()
+	}
+	failures := logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+		return zapcore.NewSamplerWithOptions(c, time.Second, 10, 100)
+	}))
+	return func() actor.Actor {
+		return &agentActor{newBackend: newBackend, logger: logger, failures: failures}
+	}
+}
+
+// Receive handles one message.
+func (a *agentActor) Receive(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case *actor.Started:
+		a.start(ctx)
+	case *messages.AgentRequest:
+		a.startRun(ctx, msg)
+	case *messages.CancelAgentRequest:
+		a.cancelRun(msg)
+	case *runDone:
+		a.finishRun(msg.run)
+	case *actor.Restarting, *actor.Stopping, *actor.Stopped:
+		a.close()
+	}
+}
+
+// start builds the backend. A failure is escalated to the supervisor as a
+// *messages.PlatformError.
+func (a *agentActor) start(ctx actor.Context) {
+	a.runs = make(map[*run]struct{})
+	a.byID = make(map[string]*run)
+	backend, err := a.buildBackend()
+	if err != nil {
+		a.logger.Error("agent backend failed to start", zap.Error(err))
+		lifecycle.MustFail(ctx, startError(err))
+		return
+	}
+	a.backend = backend
+	a.logger.Info("agent started", zap.String("backend", backend.Name()))
+}
+
+func (a *agentActor) buildBackend() (Backend, error) {
+	if a.newBackend == nil {
+		return nil, fmt.Errorf("%w: no backend constructor was given to agent.Props", ErrInvalidConfig)
+	}
+	backend, err := a.newBackend()
+	if err == nil && backend == nil {
+		err = errors.New("the backend constructor returned no backend and no error")
+	}
+	return backend, err
+}
+
+// startError wraps a backend construction failure for the supervisor. A
+// configuration error cannot be fixed by a restart.
+func startError(err error) *messages.PlatformError {
+	if errors.Is(err, ErrInvalidConfig) {
+		return &messages.PlatformError{Platform: "agent", Code: CodeConfigInvalid,
+			Message: "the agent configuration is invalid: " + err.Error(), Cause: err}
+	}
+	return &messages.PlatformError{Platform: "agent", Code: CodeBackendUnavailable,
+		Message: "the agent backend failed to start: " + err.Error(), Retryable: true, Cause: err}
+}
+
+// close cancels every run, waits for the goroutines up to closeWait and
+// closes the backend. Only the first call does anything.
+func (a *agentActor) close() {
+	if a.closed {
+		return
+	}
+	a.closed = true
+	for r := range a.runs {
+		r.cancel()
+	}
+	a.waitRuns()
+	a.runs, a.byID = nil, nil
+	if a.backend == nil {
+		return
+	}
+	if err := a.backend.Close(); err != nil {
+		a.logger.Warn("closing the agent backend failed",
+			zap.String("backend", a.backend.Name()), zap.Error(err))
+	}
+	a.logger.Info("agent stopped", zap.String("backend", a.backend.Name()))
+}
+
+// waitRuns waits for the goroutines of the cancelled runs and logs the
+// request ids of those that did not end within closeWait.
+func (a *agentActor) waitRuns() {
+	if len(a.runs) == 0 {
+		return
+	}
+	timer := time.NewTimer(closeWait)
+	defer timer.Stop()
+	expired := false
+	var abandoned []string
+	for r := range a.runs {
+		if !expired {
+			select {
+			case <-r.done:
+				continue
+			case <-timer.C:
+				expired = true
+			}
+		}
+		select {
+		case <-r.done:
+		default:
+			abandoned = append(abandoned, r.id)
+		}
+	}
+	if len(abandoned) > 0 {
+		a.logger.Error("agent runs did not stop after cancellation",
+			zap.Strings("request_ids", abandoned), zap.Duration("waited", closeWait))
+	}
+}

@@ -1,0 +1,28 @@
+package agent
+
+import "errors"
+
+// Sentinel errors of the agent package. Compare with errors.Is.
+var (
+	// ErrInvalidConfig is returned by the backend constructors when a field
+	// of the configuration is invalid. The wrapping error names the field
+	// and an example of a valid value.
+	ErrInvalidConfig = errors.New("invalid agent configuration")
+
+	// ErrInvalidRequest is wrapped by the request encoder when a field of an
+	// AgentRequest cannot be sent upstream, for example a content part of
+	// an unknown type. The wrapping error names the field.
+	ErrInvalidRequest = errors.New("invalid agent request")
+
+	// ErrMalformedStream is wrapped by the SSE reader when the upstream's
+	// event stream breaks the format, for example with an event larger than
+	// the limit.
+	ErrMalformedStream = errors.New("malformed upstream event stream")
+
+	// ErrBackendClosed is the cause reported when Run is called after Close.
+	ErrBackendClosed = errors.New("agent backend closed")
+)
+
+// errReadAfterClose is returned by a request body reader read after the
+// transport closed it.
+var errReadAfterClose = errors.New("read from a closed request body")

@@ -1,0 +1,235 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/actorgate/actorgate/messages"
+)
+
+// Transport settings of the default upstream transport. The pool is sized
+// for many concurrent runs against one upstream host.
+const (
+	maxIdleConns    = 1024
+	idleConnTimeout = 90 * time.Second
+	dialTimeout     = 5 * time.Second
+	tlsTimeout      = 10 * time.Second
+)
+
+// OpenAIConfig configures the backend for an OpenAI-compatible upstream.
+type OpenAIConfig struct {
+	// BaseURL is the upstream API root, for example http://127.0.0.1:8000/v1.
+	// Requests go to BaseURL + "/chat/completions".
+	BaseURL string
+	// APIKey is sent as a bearer token when set.
+	APIKey string
+	// Model replaces the request's model when set.
+	Model string
+	// Timeout bounds one run, from sending the request to the end of the
+	// answer. It also bounds the wait for the response headers.
+	Timeout time.Duration
+	// Transport sends the upstream requests. Nil uses a transport tuned for
+	// keep-alive pooling that never uses a proxy from the environment.
+	Transport http.RoundTripper
+}
+
+// openAIBackend runs requests against an OpenAI-compatible
+// /chat/completions endpoint.
+type openAIBackend struct {
+	endpoint      string
+	authorization string
+	model         string
+	timeout       time.Duration
+	client        *http.Client
+	// transport is the default transport this backend created, which Close
+	// releases. A transport passed in the configuration belongs to the
+	// caller and is left open.
+	transport *http.Transport
+	logger    *zap.Logger
+	closed    atomic.Bool
+}
+
+// NewOpenAI returns a backend for the OpenAI-compatible upstream that cfg
+// describes. It opens no connection. The error wraps ErrInvalidConfig and
+// names the invalid field.
+func NewOpenAI(cfg OpenAIConfig, logger *zap.Logger) (Backend, error) {
+	endpoint, err := chatEndpoint(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Timeout <= 0 {
+		return nil, fmt.Errorf("%w: agent.timeout must be greater than zero, for example 5m (got %s)",
+			ErrInvalidConfig, cfg.Timeout)
+	}
+	if logger == nil {
+		logger = zap.NewNop()
+	}
+
+	b := &openAIBackend{
+		endpoint: endpoint,
+		model:    cfg.Model,
+		timeout:  cfg.Timeout,
+		logger:   logger.With(zap.String("backend", "openai")),
+	}
+	if cfg.APIKey != "" {
+		b.authorization = "Bearer " + cfg.APIKey
+	}
+	rt := cfg.Transport
+	if rt == nil {
+		b.transport = newTransport(strings.HasPrefix(endpoint, "https:"), cfg.Timeout)
+		rt = b.transport
+	}
+	b.client = &http.Client{
+		Transport: rt,
+		// A redirect would resend the body, perhaps to another host; the
+		// 3xx response is reported as an upstream error instead.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return b, nil
+}
+
+// chatEndpoint validates the base URL and returns the chat completions URL.
+func chatEndpoint(baseURL string) (string, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("%w: agent.base_url must be an absolute http(s) URL "+
+			"such as http://127.0.0.1:8000/v1 (got %q)", ErrInvalidConfig, redactURL(baseURL, u))
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("%w: agent.base_url must not have a query or fragment, "+
+			"use a URL such as http://127.0.0.1:8000/v1 (got %q)", ErrInvalidConfig, u.Redacted())
+	}
+	return u.JoinPath("chat", "completions").String(), nil
+}
+
+// redactURL returns raw for an error message with any password hidden.
+func redactURL(raw string, u *url.URL) string {
+	if u != nil {
+		return u.Redacted()
+	}
+	if strings.Contains(raw, "@") {
+		return "(invalid URL with user information)"
+	}
+	return raw
+}
+
+// newTransport returns the default upstream transport. HTTP/2 is attempted
+// only over TLS. Proxy stays nil so that HTTP_PROXY in the environment never
+// redirects upstream traffic.
+func newTransport(tls bool, timeout time.Duration) *http.Transport {
+	dialer := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 nil,
+		DialContext:           dialer.DialContext,
+		MaxIdleConns:          maxIdleConns,
+		MaxIdleConnsPerHost:   maxIdleConns,
+		IdleConnTimeout:       idleConnTimeout,
+		TLSHandshakeTimeout:   tlsTimeout,
+		ResponseHeaderTimeout: timeout,
+		ForceAttemptHTTP2:     tls,
+	}
+}
+
+func (b *openAIBackend) Name() string { return "openai" }
+
+// Close releases the idle connections of the default transport. Runs that
+// start after Close fail with upstream_unavailable.
+func (b *openAIBackend) Close() error {
+	if b.closed.Swap(true) {
+		return nil
+	}
+	if b.transport != nil {
+		b.transport.CloseIdleConnections()
+	}
+	return nil
+}
+
+// Run sends req to the upstream and returns its answer. The request is
+// bound to ctx and to the backend's timeout, so cancelling ctx aborts it.
+func (b *openAIBackend) Run(
+	ctx context.Context, req *messages.AgentRequest, emit func(messages.AgentDelta),
+) messages.AgentReply {
+	reply := messages.AgentReply{RequestID: req.RequestID, Model: b.modelFor(req)}
+	if b.closed.Load() {
+		fail(&reply, CodeUpstreamUnavailable, ErrBackendClosed.Error(), 0)
+		return reply
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	defer cancel()
+
+	body := acquireRequestBody()
+	defer body.release()
+	if err := body.encode(req, reply.Model); err != nil {
+		fail(&reply, CodeInvalidRequest, err.Error(), 0)
+		return reply
+	}
+	httpReq, err := b.newHTTPRequest(ctx, body, req.Stream)
+	if err != nil {
+		fail(&reply, CodeUpstreamUnavailable, "building the upstream request failed: "+err.Error(), 0)
+		return reply
+	}
+	resp, err := b.client.Do(httpReq)
+	if err != nil {
+		failTransport(&reply, ctx, err)
+		return reply
+	}
+	defer func() { closeBody(resp.Body, reply.Err == nil || reply.Err.UpstreamStatus != 0) }()
+
+	switch {
+	case resp.StatusCode >= http.StatusMultipleChoices:
+		failStatus(&reply, resp)
+	case req.Stream && isEventStream(resp.Header):
+		readStream(ctx, resp.Body, &reply, emit)
+	default:
+		readCompletion(ctx, resp.Body, &reply)
+		if req.Stream && emit != nil && reply.Err == nil {
+			emitWhole(&reply, emit)
+		}
+	}
+	if b.logger.Core().Enabled(zap.DebugLevel) {
+		b.logger.Debug("upstream request finished", zap.String("request_id", req.RequestID),
+			zap.Int("status", resp.StatusCode), zap.String("finish_reason", reply.FinishReason))
+	}
+	return reply
+}
+
+// modelFor returns the model sent upstream: the configured model when set,
+// else the request's.
+func (b *openAIBackend) modelFor(req *messages.AgentRequest) string {
+	if b.model != "" {
+		return b.model
+	}
+	return req.Model
+}
+
+// newHTTPRequest builds the POST for body. The transport closes the body
+// reader, which lets the buffer go back to the pool.
+func (b *openAIBackend) newHTTPRequest(
+	ctx context.Context, body *requestBody, stream bool,
+) (*http.Request, error) {
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, b.endpoint, nil)
+	if err != nil {
+		return nil, err
+	}
+	r.Body = body.newReader()
+	r.GetBody = body.getBody
+	r.ContentLength = int64(body.buf.Len())
+	r.Header.Set("Content-Type", "application/json")
+	if stream {
+		r.Header.Set("Accept", "text/event-stream")
+	} else {
+		r.Header.Set("Accept", "application/json")
+	}
+	if b.authorization != "" {
+		r.Header.Set("Authorization", b.authorization)
+	}
+	return r, nil
+}

@@ -1,0 +1,295 @@
+package agent
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/actorgate/actorgate/messages"
+)
+
+// Limits of the SSE reader.
+const (
+	sseBufferSize = 32 << 10
+	// maxEventBytes bounds one event's data. A chat completion chunk is a
+	// few hundred bytes, so a larger event means a broken upstream.
+	maxEventBytes = 8 << 20
+)
+
+// doneMarker is the data of the event that ends an OpenAI stream.
+var doneMarker = []byte("[DONE]")
+
+// errStreamEnded is reported for a stream that ended before [DONE] and
+// before any finish_reason, so the answer may be incomplete.
+var errStreamEnded = errors.New("the upstream stream ended before [DONE] or a finish_reason")
+
+var sseReaderPool = sync.Pool{New: func() any {
+	return &sseReader{br: bufio.NewReaderSize(nil, sseBufferSize)}
+}}
+
+// sseReader reads the data of server-sent events, following the
+// text/event-stream format: data lines of one event are joined with "\n"
+// and the event ends at a blank line. Comments and fields other than data
+// (event, id, retry) are skipped.
+type sseReader struct {
+	br *bufio.Reader
+	// line collects a line longer than the bufio buffer.
+	line []byte
+	data []byte
+}
+
+func acquireSSEReader(r io.Reader) *sseReader {
+	s := sseReaderPool.Get().(*sseReader)
+	s.br.Reset(r)
+	return s
+}
+
+func (s *sseReader) release() {
+	s.br.Reset(nil)
+	if cap(s.line) > maxPooledBody || cap(s.data) > maxPooledBody {
+		return
+	}
+	s.line, s.data = s.line[:0], s.data[:0]
+	sseReaderPool.Put(s)
+}
+
+// next returns the data of the next event. The slice is valid until the
+// next call. At the end of the stream it returns a last event that lacks
+// its blank line, then io.EOF.
+func (s *sseReader) next() ([]byte, error) {
+	s.data = s.data[:0]
+	hasData := false
+	for {
+		line, err := s.readLine()
+		if errors.Is(err, io.EOF) && hasData {
+			return s.data, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(line) == 0 {
+			if hasData {
+				return s.data, nil
+			}
+			continue
+		}
+		if line[0] == ':' {
+			continue
+		}
+		field, value := splitField(line)
+		if string(field) != "data" {
+			continue
+		}
+		if hasData {
+			s.data = append(s.data, '\n')
+		}
+		s.data = append(s.data, value...)
+		hasData = true
+		if len(s.data) > maxEventBytes {
+			return nil, fmt.Errorf("%w: an event is larger than %d bytes", ErrMalformedStream, maxEventBytes)
+		}
+	}
+}
+
+// readLine returns the next line without its line ending. A last line
+// without a line ending is returned before io.EOF.
+func (s *sseReader) readLine() ([]byte, error) {
+	line, err := s.br.ReadSlice('\n')
+	if err == nil || (errors.Is(err, io.EOF) && len(line) > 0) {
+		return trimLineEnd(line), nil
+	}
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, err
+	}
+
+	s.line = append(s.line[:0], line...)
+	for {
+		line, err = s.br.ReadSlice('\n')
+		s.line = append(s.line, line...)
+		if len(s.line) > maxEventBytes {
+			return nil, fmt.Errorf("%w: a line is longer than %d bytes", ErrMalformedStream, maxEventBytes)
+		}
+		if err == nil || errors.Is(err, io.EOF) {
+			return trimLineEnd(s.line), nil
+		}
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, err
+		}
+	}
+}
+
+func trimLineEnd(line []byte) []byte {
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	return bytes.TrimSuffix(line, []byte("\r"))
+}
+
+// splitField splits "field: value" at the first colon and drops one space
+// after it.
+func splitField(line []byte) (field, value []byte) {
+	i := bytes.IndexByte(line, ':')
+	if i < 0 {
+		return line, nil
+	}
+	value = line[i+1:]
+	if len(value) > 0 && value[0] == ' ' {
+		value = value[1:]
+	}
+	return line[:i], value
+}
+
+// pendingCall is a tool call being assembled from streamed fragments.
+type pendingCall struct {
+	index int
+	call  messages.ToolCall
+	args  []byte
+}
+
+// streamState accumulates a streamed completion and forwards each content
+// and tool call fragment as soon as its chunk arrives.
+type streamState struct {
+	reply    *messages.AgentReply
+	emit     func(messages.AgentDelta)
+	text     strings.Builder
+	calls    []pendingCall
+	chunk    wireChunk
+	finished bool
+}
+
+// readStream reads an SSE completion into reply, emitting fragments.
+func readStream(
+	ctx context.Context, body io.Reader, reply *messages.AgentReply, emit func(messages.AgentDelta),
+) {
+	sse := acquireSSEReader(body)
+	defer sse.release()
+
+	st := streamState{reply: reply, emit: emit}
+	err := st.consume(sse)
+	st.complete()
+	switch {
+	case err == nil:
+		reply.FinishReason = finishReason(reply.FinishReason, len(reply.ToolCalls))
+	case ctx.Err() != nil:
+		failContext(reply, ctx)
+	default:
+		fail(reply, CodeUpstreamError, err.Error(), 0)
+	}
+}
+
+// consume handles events until [DONE]. It returns nil also for a stream
+// that ends without [DONE] after a finish_reason, because the answer is
+// complete then.
+func (st *streamState) consume(sse *sseReader) error {
+	for {
+		data, err := sse.next()
+		if err != nil {
+			if st.finished {
+				return nil
+			}
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return errStreamEnded
+			}
+			if errors.Is(err, ErrMalformedStream) {
+				return err
+			}
+			return fmt.Errorf("reading the upstream stream failed: %w", err)
+		}
+		if bytes.Equal(data, doneMarker) {
+			return nil
+		}
+		if err := st.handle(data); err != nil {
+			return err
+		}
+	}
+}
+
+// handle applies one chunk and emits its fragments.
+func (st *streamState) handle(data []byte) error {
+	choices := st.chunk.Choices[:cap(st.chunk.Choices)]
+	clear(choices)
+	st.chunk = wireChunk{Choices: choices[:0]}
+	if err := json.Unmarshal(data, &st.chunk); err != nil {
+		return fmt.Errorf("%w: a chunk is not valid JSON: %w", ErrMalformedStream, err)
+	}
+	if len(st.chunk.Error) > 0 && !bytes.Equal(st.chunk.Error, []byte("null")) {
+		return errors.New("the upstream reported an error: " + errorText(st.chunk.Error))
+	}
+	if st.chunk.Model != "" {
+		st.reply.Model = st.chunk.Model
+	}
+	if st.chunk.Usage != nil {
+		st.reply.Usage = messages.Usage(*st.chunk.Usage)
+	}
+	for i := range st.chunk.Choices {
+		if st.chunk.Choices[i].Index == 0 {
+			st.handleChoice(&st.chunk.Choices[i])
+		}
+	}
+	return nil
+}
+
+func (st *streamState) handleChoice(c *wireChunkChoice) {
+	if c.FinishReason != "" {
+		st.reply.FinishReason = c.FinishReason
+		st.finished = true
+	}
+	if c.Delta.Content == "" && len(c.Delta.ToolCalls) == 0 {
+		return
+	}
+	st.text.WriteString(c.Delta.Content)
+	var deltas []messages.ToolCallDelta
+	if len(c.Delta.ToolCalls) > 0 {
+		deltas = make([]messages.ToolCallDelta, len(c.Delta.ToolCalls))
+		for i := range c.Delta.ToolCalls {
+			deltas[i] = st.mergeToolCall(&c.Delta.ToolCalls[i])
+		}
+	}
+	if st.emit != nil {
+		st.emit(messages.AgentDelta{RequestID: st.reply.RequestID, Text: c.Delta.Content,
+			ToolCalls: deltas})
+	}
+}
+
+// mergeToolCall adds a fragment to the call with the same index, as the
+// OpenAI SDKs do: id, type and name replace, arguments append.
+func (st *streamState) mergeToolCall(d *wireToolCallDelta) messages.ToolCallDelta {
+	i := slices.IndexFunc(st.calls, func(p pendingCall) bool { return p.index == d.Index })
+	if i < 0 {
+		st.calls = append(st.calls, pendingCall{index: d.Index, call: messages.ToolCall{Type: "function"}})
+		i = len(st.calls) - 1
+	}
+	p := &st.calls[i]
+	if d.ID != "" {
+		p.call.ID = d.ID
+	}
+	if d.Type != "" {
+		p.call.Type = d.Type
+	}
+	if d.Function.Name != "" {
+		p.call.Name = d.Function.Name
+	}
+	p.args = append(p.args, d.Function.Arguments...)
+	return messages.ToolCallDelta{Index: d.Index, ID: d.ID, Type: d.Type,
+		Name: d.Function.Name, Arguments: d.Function.Arguments}
+}
+
+// complete stores the text and the tool calls, in index order, in the
+// reply.
+func (st *streamState) complete() {
+	st.reply.Text = st.text.String()
+	if len(st.calls) == 0 {
+		return
+	}
+	slices.SortStableFunc(st.calls, func(a, b pendingCall) int { return a.index - b.index })
+	st.reply.ToolCalls = make([]messages.ToolCall, len(st.calls))
+	for i := range st.calls {
+		st.reply.ToolCalls[i] = st.calls[i].call
+		st.reply.ToolCalls[i].Arguments = string(st.calls[i].args)
+	}
+}

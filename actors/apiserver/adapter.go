@@ -1,0 +1,206 @@
+package apiserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"syscall"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+
+	"github.com/actorgate/actorgate/actors/gateway"
+	"github.com/actorgate/actorgate/actors/lifecycle"
+	"github.com/actorgate/actorgate/actors/store"
+	"github.com/actorgate/actorgate/config"
+	"github.com/actorgate/actorgate/messages"
+)
+
+// Name is the platform name of the API server.
+const Name = "api_server"
+
+// Settings configures the adapter.
+type Settings struct {
+	API config.APIServerConfig
+	// Home is the data folder, used for the default database path.
+	Home string
+	// AgentTimeout bounds one agent run started by a request.
+	AgentTimeout time.Duration
+	// Grace is how long requests in flight may run when the adapter stops.
+	Grace time.Duration
+	// OpenStore overrides how the store actor opens its database (tests).
+	Store store.Config
+}
+
+// Adapter is the api_server adapter actor.
+type Adapter struct {
+	settings Settings
+	env      gateway.Env
+	log      *zap.Logger
+
+	listener net.Listener
+	http     *http.Server
+	served   chan struct{}
+	closer   *lifecycle.Closer
+	// draining is set when the close should let requests finish.
+	draining bool
+}
+
+// serveEnded is sent to the adapter by its serving goroutine.
+type serveEnded struct {
+	server *http.Server
+	err    error
+}
+
+// New returns an adapter for the gateway to start; it opens nothing.
+func New(settings Settings, env gateway.Env) *Adapter {
+	log := env.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &Adapter{settings: settings, env: env, log: log}
+}
+
+// Platform returns the gateway's description of the api_server platform.
+// Rejected is set when the settings cannot work (a weak key), so that the
+// gateway marks the platform fatal without starting anything.
+func Platform(settings Settings) gateway.Platform {
+	p := gateway.Platform{
+		Name:        Name,
+		Fingerprint: fingerprint(settings),
+		NewActor:    func(env gateway.Env) actor.Actor { return New(settings, env) },
+	}
+	if perr := checkSettings(settings); perr != nil {
+		p.Rejected = perr
+	}
+	return p
+}
+
+// Receive handles the adapter's lifecycle.
+func (a *Adapter) Receive(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case *actor.Started:
+		a.start(ctx)
+	case *serveEnded:
+		a.serveEnded(ctx, msg)
+	case *actor.Restarting:
+		_ = a.closer.Close()
+	case *actor.Stopping:
+		a.draining = true
+		_ = a.closer.Close()
+	case *actor.Stopped:
+		_ = a.closer.Close()
+	}
+}
+
+func (a *Adapter) start(ctx actor.Context) {
+	if perr := checkSettings(a.settings); perr != nil {
+		lifecycle.MustFail(ctx, perr)
+		return
+	}
+	addr := net.JoinHostPort(a.settings.API.Host, fmt.Sprint(a.settings.API.Port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		lifecycle.MustFail(ctx, listenError(addr, a.settings.API.Port, err))
+		return
+	}
+	a.listener = ln
+
+	storeCfg := a.settings.Store
+	if storeCfg.Path == "" {
+		storeCfg.Path = a.settings.API.ResolvedDBPath(a.settings.Home)
+	}
+	if storeCfg.MaxResponses == 0 {
+		storeCfg.MaxResponses = a.settings.API.MaxResponses
+	}
+	storePID, err := ctx.SpawnNamed(store.Props(storeCfg, a.log), "responses")
+	if err != nil {
+		_ = ln.Close()
+		lifecycle.MustFail(ctx, &messages.PlatformError{
+			Platform: Name, Code: CodeListenFailed, Retryable: true,
+			Message: "starting the response store failed", Cause: err,
+		})
+		return
+	}
+
+	srv := newServer(a.settings, ctx.ActorSystem(), a.env.Agent, storePID, ctx.Parent(), a.log)
+	a.http = &http.Server{
+		Handler:           srv.handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          zap.NewStdLog(a.log.Named("http")),
+	}
+	a.served = make(chan struct{})
+	a.closer = lifecycle.NewCloser(a.close)
+	self, root, hs, served := ctx.Self(), ctx.ActorSystem().Root, a.http, a.served
+	go func() {
+		defer close(served)
+		err := hs.Serve(ln)
+		root.Send(self, &serveEnded{server: hs, err: err})
+	}()
+
+	a.log.Info("api server listening",
+		zap.String("url", "http://"+ln.Addr().String()),
+		zap.String("model", a.settings.API.ModelName))
+	ctx.Send(ctx.Parent(), &messages.PlatformConnected{Platform: Name})
+}
+
+func (a *Adapter) serveEnded(ctx actor.Context, msg *serveEnded) {
+	if msg.server != a.http || errors.Is(msg.err, http.ErrServerClosed) {
+		return
+	}
+	lifecycle.MustFail(ctx, &messages.PlatformError{
+		Platform: Name, Code: CodeServeFailed, Retryable: true,
+		Message: "the HTTP server stopped serving", Cause: errors.Join(ErrServeStopped, msg.err),
+	})
+}
+
+// close releases the listener and the server. When draining it lets the
+// requests in flight run for the grace period first.
+func (a *Adapter) close() error {
+	if a.http == nil {
+		return nil
+	}
+	var err error
+	if a.draining && a.settings.Grace > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), a.settings.Grace)
+		err = a.http.Shutdown(ctx)
+		cancel()
+		if err != nil {
+			a.log.Warn("grace period over; closing connections still open",
+				zap.Duration("grace", a.settings.Grace))
+		}
+	}
+	closeErr := a.http.Close()
+	<-a.served
+	a.log.Info("api server stopped")
+	return errors.Join(err, closeErr)
+}
+
+// listenError types a failure to bind: a port in use is fatal, because a
+// retry with the same settings cannot succeed; anything else is retryable.
+func listenError(addr string, port int, err error) *messages.PlatformError {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return &messages.PlatformError{
+			Platform: Name, Code: CodePortInUse, Cause: err,
+			Message: fmt.Sprintf("port %d is already in use on %s; stop the other process or set "+
+				"API_SERVER_PORT (platforms.api_server.port) to a free port, then reload (SIGHUP) "+
+				"or restart", port, addr),
+		}
+	}
+	if errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, syscall.EACCES) {
+		return &messages.PlatformError{
+			Platform: Name, Code: CodeConfigInvalid, Cause: err,
+			Message: fmt.Sprintf("cannot listen on %s: %v; set API_SERVER_HOST and "+
+				"API_SERVER_PORT to an address this machine can bind, then reload (SIGHUP)", addr, err),
+		}
+	}
+	return &messages.PlatformError{
+		Platform: Name, Code: CodeListenFailed, Retryable: true, Cause: err,
+		Message: fmt.Sprintf("listening on %s failed: %v", addr, err),
+	}
+}

@@ -1,0 +1,300 @@
+package apiserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/actorgate/actorgate/actors/apiserver/wire"
+	"github.com/actorgate/actorgate/messages"
+)
+
+// turn is one /v1/responses request, resolved against the stored chain it
+// continues.
+type turn struct {
+	req        *wire.ResponsesRequest
+	session    string
+	id         string
+	threadKey  string
+	history    []messages.ChatMessage
+	agent      *messages.AgentRequest
+	obj        *wire.ResponseObject
+	createdAt  int64
+	instructed bool
+}
+
+func (s *server) createResponse(w http.ResponseWriter, r *http.Request) {
+	buf := s.getBuf()
+	defer s.putBuf(buf)
+	body, werr := readBody(r, *buf)
+	if werr != nil {
+		wire.WriteError(w, werr)
+		return
+	}
+	*buf = body[:0]
+	req, werr := wire.DecodeResponsesRequest(body)
+	if werr != nil {
+		wire.WriteError(w, werr)
+		return
+	}
+	session, werr := sessionKey(r)
+	if werr != nil {
+		wire.WriteError(w, werr)
+		return
+	}
+	t, werr := s.resolveTurn(r.Context(), req, session)
+	if werr != nil {
+		wire.WriteError(w, werr)
+		return
+	}
+	if req.Stream {
+		s.streamResponse(w, r, t)
+		return
+	}
+	reply, werr := s.runAgent(r.Context(), t.agent)
+	if werr != nil {
+		wire.WriteError(w, werr)
+		return
+	}
+	if werr := incompleteError(reply); werr != nil {
+		wire.WriteError(w, werr)
+		return
+	}
+	t.obj.Model = replyModel(reply, t.agent.Model)
+	t.obj.SetReply(reply)
+	if werr := s.storeTurn(r.Context(), t, reply); werr != nil {
+		wire.WriteError(w, werr)
+		return
+	}
+	out := s.getBuf()
+	defer s.putBuf(out)
+	*out = t.obj.AppendJSON(*out)
+	writeJSON(w, http.StatusOK, *out)
+}
+
+// resolveTurn finds the chain a request continues (previous_response_id or
+// a conversation name), inherits its history and instructions, and builds
+// the agent request and the response object.
+func (s *server) resolveTurn(ctx context.Context, req *wire.ResponsesRequest, session string) (*turn, *wire.Error) {
+	t := &turn{req: req, session: session, createdAt: time.Now().Unix()}
+	prev, werr := s.previous(ctx, req, session)
+	if werr != nil {
+		return nil, werr
+	}
+	instructions := req.Instructions
+	if prev != nil {
+		t.threadKey, _ = wire.ParseResponseID(prev.ID)
+		if len(prev.History) > 0 {
+			if err := json.Unmarshal(prev.History, &t.history); err != nil {
+				return nil, errInternal(err)
+			}
+		}
+		if !req.HasInstructions {
+			instructions = prev.Instructions
+		}
+		if req.Conversation != "" {
+			req.PreviousResponseID = prev.ID
+		}
+	} else {
+		t.threadKey = wire.NewThreadKey()
+		if req.HasConversationHistory {
+			t.history = req.ConversationHistory
+		}
+	}
+	t.id = wire.NewResponseID(t.threadKey)
+
+	msgs := make([]messages.ChatMessage, 0, len(t.history)+len(req.Input))
+	msgs = append(append(msgs, t.history...), req.Input...)
+	model := s.model(req.Model)
+	t.agent = &messages.AgentRequest{
+		RequestID:    requestID(ctx),
+		SessionID:    "api:thread:" + t.threadKey,
+		Model:        model,
+		Instructions: instructions,
+		Messages:     msgs,
+		Tools:        req.Tools,
+		ToolChoice:   req.ToolChoice,
+		Options:      req.Options,
+		Stream:       req.Stream,
+		Deadline:     time.Now().Add(s.settings.AgentTimeout),
+	}
+	params := req.ResponseParams(t.id, model, t.createdAt)
+	params.Instructions = instructions
+	params.HasInstructions = req.HasInstructions || instructions != ""
+	t.obj = wire.NewResponseObject(params)
+	return t, nil
+}
+
+// previous loads the stored response a request continues, or nil for a
+// new chain. A conversation name whose response was deleted or evicted
+// starts a new chain; a previous_response_id that does not exist is 404.
+func (s *server) previous(ctx context.Context, req *wire.ResponsesRequest, session string) (*messages.StoredResponse, *wire.Error) {
+	id := req.PreviousResponseID
+	if req.Conversation != "" {
+		res, werr := s.ask(ctx, s.store, &messages.GetConversation{
+			RequestID: requestID(ctx), Name: req.Conversation, SessionKey: session,
+		}, storeTimeout)
+		if werr != nil {
+			return nil, werr
+		}
+		reply, _ := res.(*messages.GetConversationReply)
+		if reply == nil || errors.Is(reply.Err, messages.ErrNotFound) {
+			return nil, nil
+		}
+		if reply.Err != nil {
+			return nil, storeError(reply.Err)
+		}
+		id = reply.ResponseID
+	}
+	if id == "" {
+		return nil, nil
+	}
+	if _, ok := wire.ParseResponseID(id); !ok {
+		return nil, previousNotFound(id)
+	}
+	stored, werr := s.loadResponse(ctx, id, session)
+	if werr != nil {
+		if werr.Status == http.StatusNotFound {
+			if req.Conversation != "" {
+				return nil, nil
+			}
+			return nil, previousNotFound(id)
+		}
+		return nil, werr
+	}
+	return stored, nil
+}
+
+func previousNotFound(id string) *wire.Error {
+	return wire.NewError(http.StatusNotFound, "invalid_request_error", "previous_response_id",
+		"response_not_found", "previous response %q not found; it may have been deleted or "+
+			"evicted, or it belongs to another session key", id)
+}
+
+func responseNotFound(id string) *wire.Error {
+	return wire.NewError(http.StatusNotFound, "invalid_request_error", "response_id",
+		"response_not_found", "response %q not found", id)
+}
+
+// storeError maps a store reply's error to the HTTP error a client sees.
+func storeError(err error) *wire.Error {
+	if errors.Is(err, messages.ErrStoreUnavailable) {
+		return wire.NewError(http.StatusServiceUnavailable, "server_error", "", "store_unavailable",
+			"the response store is unavailable (%v); requests that do not store responses still work, "+
+				"retry later or send store: false", err)
+	}
+	return errInternal(err)
+}
+
+func (s *server) loadResponse(ctx context.Context, id, session string) (*messages.StoredResponse, *wire.Error) {
+	res, werr := s.ask(ctx, s.store, &messages.GetResponse{
+		RequestID: requestID(ctx), ID: id, SessionKey: session,
+	}, storeTimeout)
+	if werr != nil {
+		return nil, werr
+	}
+	reply, _ := res.(*messages.GetResponseReply)
+	switch {
+	case reply == nil:
+		return nil, errUnavailable("the response store returned no reply")
+	case errors.Is(reply.Err, messages.ErrNotFound):
+		return nil, responseNotFound(id)
+	case reply.Err != nil:
+		return nil, storeError(reply.Err)
+	}
+	return reply.Response, nil
+}
+
+// storeTurn persists the response with the history that continues it,
+// when the request asked for it.
+func (s *server) storeTurn(ctx context.Context, t *turn, reply *messages.AgentReply) *wire.Error {
+	if !t.req.Store {
+		return nil
+	}
+	history := append(t.agent.Messages[:len(t.agent.Messages):len(t.agent.Messages)],
+		messages.ChatMessage{Role: "assistant", Content: reply.Text, ToolCalls: reply.ToolCalls})
+	hist, err := json.Marshal(history)
+	if err != nil {
+		return errInternal(err)
+	}
+	body := t.obj.AppendJSON(nil)
+	res, werr := s.ask(ctx, s.store, &messages.PutResponse{
+		RequestID: requestID(ctx),
+		Response: messages.StoredResponse{
+			ID:           t.id,
+			SessionKey:   t.session,
+			PreviousID:   t.req.PreviousResponseID,
+			Conversation: t.req.Conversation,
+			Instructions: t.agent.Instructions,
+			Status:       t.obj.Status,
+			Body:         body,
+			History:      hist,
+			CreatedAt:    time.Unix(t.createdAt, 0),
+		},
+	}, storeTimeout)
+	if werr != nil {
+		return werr
+	}
+	if reply, _ := res.(*messages.PutResponseReply); reply == nil || reply.Err != nil {
+		if reply == nil {
+			return errUnavailable("the response store returned no reply")
+		}
+		return storeError(reply.Err)
+	}
+	return nil
+}
+
+func (s *server) getResponse(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	session, werr := sessionKey(r)
+	if werr != nil {
+		wire.WriteError(w, werr)
+		return
+	}
+	if _, ok := wire.ParseResponseID(id); !ok {
+		wire.WriteError(w, responseNotFound(id))
+		return
+	}
+	stored, werr := s.loadResponse(r.Context(), id, session)
+	if werr != nil {
+		wire.WriteError(w, werr)
+		return
+	}
+	writeJSON(w, http.StatusOK, stored.Body)
+}
+
+func (s *server) deleteResponse(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	session, werr := sessionKey(r)
+	if werr != nil {
+		wire.WriteError(w, werr)
+		return
+	}
+	if _, ok := wire.ParseResponseID(id); !ok {
+		wire.WriteError(w, responseNotFound(id))
+		return
+	}
+	res, werr := s.ask(r.Context(), s.store, &messages.DeleteResponse{
+		RequestID: requestID(r.Context()), ID: id, SessionKey: session,
+	}, storeTimeout)
+	if werr != nil {
+		wire.WriteError(w, werr)
+		return
+	}
+	reply, _ := res.(*messages.DeleteResponseReply)
+	switch {
+	case reply == nil:
+		wire.WriteError(w, errUnavailable("the response store returned no reply"))
+		return
+	case errors.Is(reply.Err, messages.ErrNotFound):
+		wire.WriteError(w, responseNotFound(id))
+		return
+	case reply.Err != nil:
+		wire.WriteError(w, storeError(reply.Err))
+		return
+	}
+	body, _ := json.Marshal(map[string]any{"id": id, "object": "response", "deleted": true})
+	writeJSON(w, http.StatusOK, body)
+}

@@ -1,0 +1,225 @@
+package wire
+
+import (
+	"encoding/json"
+
+	"github.com/actorgate/actorgate/messages"
+)
+
+// ChatRequest is a validated POST /v1/chat/completions body.
+type ChatRequest struct {
+	// Model is the requested model; empty means the gateway's default.
+	Model    string
+	Messages []messages.ChatMessage
+	Stream   bool
+	// IncludeUsage is stream_options.include_usage: send a usage chunk
+	// before [DONE].
+	IncludeUsage bool
+	// Tools is the client's tools array, checked to hold only function
+	// tools and passed through as sent. Nil when absent or empty.
+	Tools json.RawMessage
+	// ToolChoice is the client's tool_choice, checked and passed through.
+	ToolChoice json.RawMessage
+	// Options holds the other known OpenAI fields, type-checked and passed
+	// through as sent (see chatOptions). Null values are left out.
+	Options map[string]json.RawMessage
+}
+
+type rawStreamOptions struct {
+	IncludeUsage json.RawMessage `json:"include_usage"`
+}
+
+// optionKind is the JSON type an option must have.
+type optionKind int
+
+const (
+	optNumber optionKind = iota
+	optInteger
+	optBool
+	optString
+	optObject
+	optArray
+	optStop
+)
+
+// chatOptions are the Chat Completions fields passed through in Options.
+// Fields not listed here and not decoded into ChatRequest are ignored.
+var chatOptions = map[string]optionKind{
+	"temperature":           optNumber,
+	"top_p":                 optNumber,
+	"frequency_penalty":     optNumber,
+	"presence_penalty":      optNumber,
+	"max_tokens":            optInteger,
+	"max_completion_tokens": optInteger,
+	"seed":                  optInteger,
+	"top_logprobs":          optInteger,
+	"logprobs":              optBool,
+	"parallel_tool_calls":   optBool,
+	"user":                  optString,
+	"reasoning_effort":      optString,
+	"service_tier":          optString,
+	"safety_identifier":     optString,
+	"prompt_cache_key":      optString,
+	"verbosity":             optString,
+	"stop":                  optStop,
+	"logit_bias":            optObject,
+	"metadata":              optObject,
+	"response_format":       optObject,
+	"prediction":            optObject,
+	"web_search_options":    optObject,
+	"modalities":            optArray,
+}
+
+// DecodeChatRequest decodes and validates a Chat Completions request body.
+// Every violation is a 400 whose Param names the field.
+func DecodeChatRequest(body []byte) (*ChatRequest, *Error) {
+	fields, e := decodeBody(body)
+	if e != nil {
+		return nil, e
+	}
+
+	req := &ChatRequest{}
+	if req.Model, e = optionalString(fields["model"], "model"); e != nil {
+		return nil, e
+	}
+	if req.Messages, e = decodeChatMessages(fields["messages"], "messages", false); e != nil {
+		return nil, e
+	}
+	if e := decodeChatStream(fields, req); e != nil {
+		return nil, e
+	}
+	if e := checkN(fields["n"]); e != nil {
+		return nil, e
+	}
+	if req.Tools, e = checkChatTools(fields["tools"]); e != nil {
+		return nil, e
+	}
+	if req.ToolChoice, e = checkChatToolChoice(fields["tool_choice"]); e != nil {
+		return nil, e
+	}
+	if req.Options, e = collectOptions(fields, chatOptions); e != nil {
+		return nil, e
+	}
+	return req, nil
+}
+
+// decodeBody checks that body is one JSON object and returns its fields.
+// Keys match exactly, as in the OpenAI API, and a duplicate key keeps its
+// last value, as encoding/json does.
+func decodeBody(body []byte) (map[string]json.RawMessage, *Error) {
+	if jsonKind(body) != '{' {
+		if len(body) > 0 && !json.Valid(body) {
+			return nil, invalidJSON(nil)
+		}
+		return nil, InvalidRequest("", CodeInvalidType, "request body must be a JSON object")
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return nil, invalidJSON(err)
+	}
+	return fields, nil
+}
+
+func invalidJSON(err error) *Error {
+	if err == nil {
+		return InvalidRequest("", CodeInvalidJSON,
+			"request body is not valid JSON; send a JSON object")
+	}
+	return InvalidRequest("", CodeInvalidJSON,
+		"request body is not valid JSON (%v); send a JSON object", err)
+}
+
+func decodeChatStream(fields map[string]json.RawMessage, req *ChatRequest) *Error {
+	var e *Error
+	if req.Stream, e = optionalBool(fields["stream"], "stream", false); e != nil {
+		return e
+	}
+	raw := fields["stream_options"]
+	if isAbsent(raw) {
+		return nil
+	}
+	var so rawStreamOptions
+	if e := decodeObject(raw, "stream_options", "stream_options", &so); e != nil {
+		return e
+	}
+	req.IncludeUsage, e = optionalBool(so.IncludeUsage, "stream_options.include_usage", false)
+	return e
+}
+
+func checkN(raw json.RawMessage) *Error {
+	if isAbsent(raw) {
+		return nil
+	}
+	if e := checkInteger(raw, "n"); e != nil {
+		return e
+	}
+	var n int64
+	if err := json.Unmarshal(raw, &n); err != nil || n != 1 {
+		return InvalidRequest("n", CodeUnsupported,
+			"n must be 1; this server returns one choice per request")
+	}
+	return nil
+}
+
+// collectOptions type-checks the known option fields and returns them.
+func collectOptions(fields map[string]json.RawMessage, known map[string]optionKind) (
+	map[string]json.RawMessage, *Error,
+) {
+	var opts map[string]json.RawMessage
+	for name, raw := range fields {
+		kind, ok := known[name]
+		if !ok || isAbsent(raw) {
+			continue
+		}
+		if e := checkOption(raw, name, kind); e != nil {
+			return nil, e
+		}
+		if opts == nil {
+			opts = make(map[string]json.RawMessage)
+		}
+		opts[name] = raw
+	}
+	return opts, nil
+}
+
+func checkOption(raw json.RawMessage, param string, kind optionKind) *Error {
+	switch kind {
+	case optNumber:
+		return checkNumber(raw, param)
+	case optInteger:
+		return checkInteger(raw, param)
+	case optBool:
+		_, e := optionalBool(raw, param, false)
+		return e
+	case optString:
+		_, e := decodeString(raw, param)
+		return e
+	case optObject:
+		return checkKind(raw, param, '{', "a JSON object")
+	case optArray:
+		return checkKind(raw, param, '[', "an array")
+	case optStop:
+		return checkStop(raw)
+	}
+	return nil
+}
+
+func checkKind(raw json.RawMessage, param string, want byte, what string) *Error {
+	if jsonKind(raw) != want {
+		return InvalidRequest(param, CodeInvalidType, "%s must be %s", param, what)
+	}
+	return nil
+}
+
+// checkStop accepts a string or an array of strings.
+func checkStop(raw json.RawMessage) *Error {
+	if jsonKind(raw) == '"' {
+		return nil
+	}
+	var stops []string
+	if jsonKind(raw) != '[' || json.Unmarshal(raw, &stops) != nil {
+		return InvalidRequest("stop", CodeInvalidType,
+			"stop must be a string or an array of strings")
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+)
+
+// Request decoding works in two steps. encoding/json first decodes an object
+// into a struct of json.RawMessage fields, which cannot fail on a wrong
+// value type, only on broken JSON. Each field is then checked on its own,
+// so that a wrong type becomes an Error naming that field.
+
+// jsonKind returns the first byte of a JSON value, which tells its type:
+// '"' string, '{' object, '[' array, 't' or 'f' boolean, 'n' null, and
+// '-' or a digit for a number. An absent value returns 0.
+func jsonKind(raw json.RawMessage) byte {
+	raw = bytes.TrimLeft(raw, " \t\r\n")
+	if len(raw) == 0 {
+		return 0
+	}
+	switch c := raw[0]; {
+	case c == '-' || (c >= '0' && c <= '9'):
+		return '0'
+	default:
+		return c
+	}
+}
+
+// isAbsent reports whether a field was left out or set to null.
+func isAbsent(raw json.RawMessage) bool {
+	k := jsonKind(raw)
+	return k == 0 || k == 'n'
+}
+
+// decodeObject decodes raw, which must be a JSON object, into the struct v.
+func decodeObject(raw json.RawMessage, param, what string, v any) *Error {
+	if jsonKind(raw) != '{' {
+		return InvalidRequest(param, CodeInvalidType, "%s must be a JSON object", what)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return InvalidRequest(param, CodeInvalidType, "%s must be a JSON object: %v", what, err)
+	}
+	return nil
+}
+
+// decodeArray decodes raw, which must be a JSON array, into its elements.
+func decodeArray(raw json.RawMessage, param string) ([]json.RawMessage, *Error) {
+	if jsonKind(raw) != '[' {
+		return nil, InvalidRequest(param, CodeInvalidType, "%s must be an array", param)
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, InvalidRequest(param, CodeInvalidType, "%s must be an array: %v", param, err)
+	}
+	return items, nil
+}
+
+// decodeString decodes a JSON string. Invalid UTF-8 becomes U+FFFD.
+func decodeString(raw json.RawMessage, param string) (string, *Error) {
+	if jsonKind(raw) != '"' {
+		return "", InvalidRequest(param, CodeInvalidType, "%s must be a string", param)
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", InvalidRequest(param, CodeInvalidType, "%s must be a string: %v", param, err)
+	}
+	return s, nil
+}
+
+// optionalString decodes a string that may be absent or null, which
+// decodes to "".
+func optionalString(raw json.RawMessage, param string) (string, *Error) {
+	if isAbsent(raw) {
+		return "", nil
+	}
+	return decodeString(raw, param)
+}
+
+// presentString decodes a string that must be present; "" is allowed.
+func presentString(raw json.RawMessage, param string) (string, *Error) {
+	if isAbsent(raw) {
+		return "", InvalidRequest(param, CodeMissingParameter, "%s is required", param)
+	}
+	return decodeString(raw, param)
+}
+
+// requiredString decodes a string that must be present and non-empty.
+func requiredString(raw json.RawMessage, param string) (string, *Error) {
+	if isAbsent(raw) {
+		return "", InvalidRequest(param, CodeMissingParameter, "%s is required", param)
+	}
+	s, e := decodeString(raw, param)
+	if e != nil {
+		return "", e
+	}
+	if s == "" {
+		return "", InvalidRequest(param, CodeInvalidValue, "%s must not be empty", param)
+	}
+	return s, nil
+}
+
+// optionalBool decodes a boolean that may be absent or null, which decodes
+// to def.
+func optionalBool(raw json.RawMessage, param string, def bool) (bool, *Error) {
+	switch jsonKind(raw) {
+	case 0, 'n':
+		return def, nil
+	case 't', 'f':
+		var b bool
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return false, InvalidRequest(param, CodeInvalidType, "%s must be a boolean: %v",
+				param, err)
+		}
+		return b, nil
+	}
+	return false, InvalidRequest(param, CodeInvalidType, "%s must be a boolean", param)
+}
+
+// checkNumber checks that raw is a JSON number.
+func checkNumber(raw json.RawMessage, param string) *Error {
+	if jsonKind(raw) != '0' {
+		return InvalidRequest(param, CodeInvalidType, "%s must be a number", param)
+	}
+	return nil
+}
+
+// checkInteger checks that raw is a JSON integer that fits in an int64.
+func checkInteger(raw json.RawMessage, param string) *Error {
+	if jsonKind(raw) != '0' {
+		return InvalidRequest(param, CodeInvalidType, "%s must be an integer", param)
+	}
+	if _, err := strconv.ParseInt(string(bytes.TrimSpace(raw)), 10, 64); err != nil {
+		return InvalidRequest(param, CodeInvalidType, "%s must be an integer", param)
+	}
+	return nil
+}
+
+// indexed returns base[i].
+func indexed(base string, i int) string {
+	return base + "[" + strconv.Itoa(i) + "]"
+}

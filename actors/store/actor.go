@@ -1,0 +1,235 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+
+	"github.com/actorgate/actorgate/messages"
+	"github.com/actorgate/actorgate/stores"
+)
+
+// flush asks the actor to write its pending batch. It is sent by the actor
+// to itself, so it lands behind every write already queued.
+type flush struct{}
+
+// reopen asks the actor to try opening the storage again. token ties it to
+// the timer of one actor instance, so a late timer of an earlier instance
+// does nothing.
+type reopen struct {
+	token *retryToken
+}
+
+type retryToken struct{}
+
+// storeActor owns one stores.Responses.
+type storeActor struct {
+	cfg    Config
+	logger *zap.Logger
+
+	store stores.Responses
+	// openErr is why store is nil, once a start or open attempt failed.
+	openErr error
+	// retryable is false when openErr is a configuration error.
+	retryable  bool
+	attempts   int
+	retry      *time.Timer
+	retryToken *retryToken
+	closed     bool
+
+	batch       []pendingPut
+	flushQueued bool
+	parked      map[keyID][]parkedBegin
+
+	writeFailing bool
+	transactions int
+	written      int
+}
+
+// pendingPut is a PutResponse waiting for the next group commit.
+type pendingPut struct {
+	sender *actor.PID
+	msg    *messages.PutResponse
+}
+
+func newStoreActor(cfg Config, logger *zap.Logger) *storeActor {
+	return &storeActor{
+		cfg:    cfg,
+		logger: logger.With(zap.String("db_path", cfg.Path)),
+	}
+}
+
+// Receive hands each message to a short method.
+func (a *storeActor) Receive(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case *actor.Started:
+		a.start(ctx)
+	case *actor.Restarting, *actor.Stopping, *actor.Stopped:
+		a.close(ctx)
+	case *reopen:
+		a.reopen(ctx, msg)
+	case *flush:
+		a.flushQueued = false
+		a.flush(ctx)
+	case *messages.PutResponse:
+		a.enqueue(ctx, msg)
+	default:
+		a.flush(ctx)
+		a.handleRequest(ctx, msg)
+	}
+}
+
+// handleRequest serves every request except PutResponse.
+func (a *storeActor) handleRequest(ctx actor.Context, msg any) {
+	switch msg := msg.(type) {
+	case *messages.GetResponse:
+		a.get(ctx, msg)
+	case *messages.DeleteResponse:
+		a.delete(ctx, msg)
+	case *messages.GetConversation:
+		a.conversation(ctx, msg)
+	case *messages.BeginIdempotent:
+		a.begin(ctx, msg)
+	case *messages.FinishIdempotent:
+		a.finish(ctx, msg)
+	}
+}
+
+func (a *storeActor) start(ctx actor.Context) {
+	cfg, err := a.cfg.withDefaults()
+	if err != nil {
+		a.openErr = err
+		a.logger.Error("response store not started: invalid configuration", zap.Error(err))
+		return
+	}
+	a.cfg = cfg
+	a.retryable = true
+	a.open(ctx)
+}
+
+// open opens the storage, or records why it cannot and schedules a retry.
+func (a *storeActor) open(ctx actor.Context) {
+	s, err := a.cfg.Open(a.cfg.Path, a.cfg.MaxResponses, a.logger)
+	if err == nil && s == nil {
+		err = errors.New("Config.Open returned no storage and no error")
+	}
+	if err != nil {
+		a.openFailed(ctx, err)
+		return
+	}
+
+	a.store = s
+	a.openErr = nil
+	fields := []zap.Field{zap.Int("max_responses", a.cfg.MaxResponses)}
+	if n, err := s.Count(context.Background()); err == nil {
+		fields = append(fields, zap.Int("responses", n))
+	}
+	if j, ok := s.(interface{ JournalMode() stores.JournalMode }); ok {
+		fields = append(fields, zap.String("journal_mode", string(j.JournalMode())))
+	}
+	if a.attempts > 0 {
+		fields = append(fields, zap.Int("failed_attempts", a.attempts))
+	}
+	a.attempts = 0
+	a.logger.Info("response store opened", fields...)
+}
+
+// openFailed logs the failure, the first one as an error and then one
+// line per doubling of the attempt count, and schedules the next attempt.
+func (a *storeActor) openFailed(ctx actor.Context, err error) {
+	a.attempts++
+	a.openErr = err
+	switch {
+	case a.attempts == 1:
+		a.logger.Error("cannot open response store; requests get store_unavailable until it opens",
+			zap.Error(err), zap.Duration("retry_in", a.cfg.RetryOpen))
+	case a.attempts&(a.attempts-1) == 0:
+		a.logger.Warn("response store still cannot be opened",
+			zap.Error(err), zap.Int("attempts", a.attempts))
+	}
+	a.scheduleRetry(ctx)
+}
+
+// scheduleRetry sends reopen to the actor after RetryOpen, from a timer
+// rather than SetReceiveTimeout, whose timer races in this protoactor-go
+// version.
+func (a *storeActor) scheduleRetry(ctx actor.Context) {
+	token := &retryToken{}
+	a.retryToken = token
+	root, self := ctx.ActorSystem().Root, ctx.Self()
+	a.retry = time.AfterFunc(a.cfg.RetryOpen, func() {
+		root.Send(self, &reopen{token: token})
+	})
+}
+
+func (a *storeActor) reopen(ctx actor.Context, msg *reopen) {
+	if a.closed || a.store != nil || msg.token != a.retryToken {
+		return
+	}
+	a.retry = nil
+	a.open(ctx)
+}
+
+// close writes the pending batch, answers the parked requests, stops the
+// retry timer and closes the storage. Only the first call does anything,
+// and it never panics, because a panic in a lifecycle handler can restart
+// a stopping actor or wedge its parent.
+func (a *storeActor) close(ctx actor.Context) {
+	if a.closed {
+		return
+	}
+	a.closed = true
+	defer func() {
+		if r := recover(); r != nil {
+			a.logger.Error("panic while closing response store", zap.Any("panic", r))
+		}
+	}()
+
+	if a.retry != nil {
+		a.retry.Stop()
+		a.retry = nil
+	}
+	a.flush(ctx)
+	a.releaseParked(ctx)
+	if a.store == nil {
+		return
+	}
+	err := a.store.Close()
+	a.store = nil
+	if err != nil {
+		a.logger.Warn("closing response store failed", zap.Error(err))
+		return
+	}
+	a.logger.Info("response store closed",
+		zap.Int("transactions", a.transactions), zap.Int("written", a.written))
+}
+
+// unavailable returns the error every request gets while the storage is
+// not open.
+func (a *storeActor) unavailable() error {
+	switch {
+	case a.closed:
+		return fmt.Errorf("%w: the response store is stopped", messages.ErrStoreUnavailable)
+	case a.openErr == nil:
+		return fmt.Errorf("%w: the response store is not started", messages.ErrStoreUnavailable)
+	case errors.Is(a.openErr, messages.ErrStoreUnavailable):
+		return a.openErr
+	case !a.retryable:
+		return fmt.Errorf("%w: %w", messages.ErrStoreUnavailable, a.openErr)
+	}
+	return fmt.Errorf("%w: opening %s failed: %w", messages.ErrStoreUnavailable,
+		a.cfg.Path, a.openErr)
+}
+
+// reply sends msg to the requester. A request sent without a sender gets
+// no reply.
+func (a *storeActor) reply(ctx actor.Context, to *actor.PID, msg any) {
+	if to == nil {
+		return
+	}
+	ctx.Send(to, msg)
+}

@@ -1,0 +1,56 @@
+// Package store is the response store actor: the only owner of a
+// stores.Responses, and so of the responses database and its single
+// connection.
+//
+// # Messages
+//
+// The actor accepts these requests and responds to the sender of each
+// with the matching reply:
+//
+//   - *messages.PutResponse → *messages.PutResponseReply, sent only after
+//     the transaction holding the response committed.
+//   - *messages.GetResponse → *messages.GetResponseReply
+//   - *messages.DeleteResponse → *messages.DeleteResponseReply
+//   - *messages.GetConversation → *messages.GetConversationReply
+//   - *messages.BeginIdempotent → *messages.BeginIdempotentReply
+//   - *messages.FinishIdempotent → *messages.FinishIdempotentReply
+//
+// A request without a sender (sent with Send rather than Request) is
+// carried out but gets no reply.
+//
+// # Group commit
+//
+// A PutResponse joins a pending batch. The first one of a batch sends the
+// actor a private flush message, which lands behind every write already
+// queued in the mailbox. On flush, one transaction writes the whole batch,
+// at most [MaxBatch] responses at a time, and then every writer gets its
+// reply. Any other request writes the pending batch first, so a read
+// always sees the writes acknowledged before it.
+//
+// # Idempotency keys
+//
+// A BeginIdempotent for a key that a running request holds is parked: the
+// reply waits until the FinishIdempotent for that key arrives. Then each
+// parked request asks again in arrival order: it gets the stored answer,
+// or, when the owner abandoned the key, the first becomes the new owner
+// and the others stay parked. A parked request whose requester stopped
+// waiting (its future timed out) is dropped without a reply.
+//
+// # Failures
+//
+// The database is opened in *actor.Started and closed in one idempotent
+// close called from *actor.Restarting, *actor.Stopping and
+// *actor.Stopped; the Props producer opens nothing. When the database
+// cannot be opened, the actor does not fail: it answers every request with
+// an error matching messages.ErrStoreUnavailable that names the cause, and
+// tries to open again every Config.RetryOpen. A write that fails because
+// of the disk gets the same error, reads keep working when the disk allows
+// them, and the next write tries again.
+//
+// # Supervision
+//
+// The API server adapter spawns the store as its child and supervises it.
+// On a restart of the adapter, this actor is stopped, and so its database
+// is closed, before the adapter's new instance starts and spawns a new
+// store.
+package store

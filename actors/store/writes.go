@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+
+	"github.com/actorgate/actorgate/messages"
+	"github.com/actorgate/actorgate/stores"
+)
+
+// enqueue adds a PutResponse to the pending batch. The first put of a
+// batch sends the flush message that will write it.
+func (a *storeActor) enqueue(ctx actor.Context, msg *messages.PutResponse) {
+	a.batch = append(a.batch, pendingPut{sender: ctx.Sender(), msg: msg})
+	if !a.flushQueued {
+		a.flushQueued = true
+		ctx.Send(ctx.Self(), &flush{})
+	}
+}
+
+// flush writes the pending batch, at most MaxBatch responses per
+// transaction, and replies to each writer after its transaction
+// committed or failed.
+func (a *storeActor) flush(ctx actor.Context) {
+	for len(a.batch) > 0 {
+		n := min(len(a.batch), MaxBatch)
+		a.writeChunk(ctx, a.batch[:n])
+		clear(a.batch[:n])
+		a.batch = a.batch[n:]
+	}
+	a.batch = nil
+}
+
+func (a *storeActor) writeChunk(ctx actor.Context, chunk []pendingPut) {
+	rs := make([]messages.StoredResponse, len(chunk))
+	for i, p := range chunk {
+		rs[i] = p.msg.Response
+	}
+	err := a.put(rs)
+
+	var batchErr *stores.BatchError
+	perResponse := errors.As(err, &batchErr) && len(batchErr.Errs) == len(chunk)
+	for i, p := range chunk {
+		replyErr := err
+		if perResponse {
+			replyErr = batchErr.Errs[i]
+		}
+		a.reply(ctx, p.sender, &messages.PutResponseReply{RequestID: p.msg.RequestID, Err: replyErr})
+	}
+}
+
+// put writes one transaction and tracks whether writes are failing, so
+// that a disk fault is logged once when it starts and once when it clears.
+func (a *storeActor) put(rs []messages.StoredResponse) error {
+	if a.store == nil {
+		return a.unavailable()
+	}
+	err := a.store.Put(context.Background(), rs)
+	a.noteWrite(err)
+	if err == nil || errors.As(err, new(*stores.BatchError)) {
+		a.transactions++
+		a.written += len(rs)
+	}
+	return err
+}
+
+// noteWrite logs the start and the end of a run of failing writes.
+func (a *storeActor) noteWrite(err error) {
+	failing := errors.Is(err, messages.ErrStoreUnavailable)
+	switch {
+	case failing && !a.writeFailing:
+		a.logger.Warn("response store write failed; reads continue and the next write retries",
+			zap.Error(err))
+	case !failing && a.writeFailing && err == nil:
+		a.logger.Info("response store writes succeed again")
+	}
+	if failing || err == nil {
+		a.writeFailing = failing
+	}
+}
+
+func (a *storeActor) delete(ctx actor.Context, msg *messages.DeleteResponse) {
+	err := a.unavailable()
+	if a.store != nil {
+		err = a.store.Delete(context.Background(), msg.SessionKey, msg.ID)
+		a.noteWrite(err)
+	}
+	a.reply(ctx, ctx.Sender(), &messages.DeleteResponseReply{RequestID: msg.RequestID, Err: err})
+}

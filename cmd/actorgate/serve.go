@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+
+	"github.com/actorgate/actorgate"
+	"github.com/actorgate/actorgate/config"
+)
+
+// gatewayName is the gateway actor's name in the binary's actor system.
+const gatewayName = "actorgate"
+
+// runGateway runs the gateway until SIGTERM or SIGINT, and reloads the
+// configuration on SIGHUP.
+func runGateway(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) > 0 {
+		fmt.Fprintf(stderr, "actorgate run: unexpected arguments %q\n", args)
+		return 2
+	}
+	log, err := newLogger(stderr, getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "actorgate:", err)
+		return 2
+	}
+	defer func() { _ = log.Sync() }()
+
+	home, err := config.ResolveHome(getenv)
+	if err != nil {
+		log.Error("resolving the data folder failed", zap.Error(err))
+		return 1
+	}
+	initRes, err := config.Init(home)
+	if err != nil {
+		log.Error("creating the data folder failed", zap.String("home", home), zap.Error(err))
+		return 1
+	}
+	cfg, err := loadConfig(home, getenv, log)
+	if err != nil {
+		log.Error("invalid configuration", zap.String("home", home), zap.Error(err))
+		return 1
+	}
+
+	system := actor.NewActorSystem(protoactorLogging(log))
+	gw, err := actorgate.Start(system, gatewayName, cfg, actorgate.WithLogger(log))
+	if err != nil {
+		log.Error("starting the gateway failed", zap.Error(err))
+		return 1
+	}
+	printWelcome(stdout, cfg, initRes)
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+
+	ctl, err := startControl(home, gw, func() error { return reload(gw, home, getenv, log) }, log)
+	if err != nil {
+		log.Warn("control socket not available; status and platform commands will not work",
+			zap.Error(err))
+	}
+	defer ctl.close()
+
+	for sig := range sigs {
+		if sig == syscall.SIGHUP {
+			if err := reload(gw, home, getenv, log); err != nil {
+				log.Error("reload rejected; the running configuration stays", zap.Error(err))
+			}
+			continue
+		}
+		log.Info("stopping", zap.String("signal", sig.String()),
+			zap.Duration("grace", cfg.Gateway.ShutdownGrace))
+		break
+	}
+	ctl.close()
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.Gateway.ShutdownGrace+5*time.Second)
+	defer cancel()
+	if err := gw.Close(ctx); err != nil {
+		log.Error("gateway did not stop cleanly", zap.Error(err))
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}
+
+func loadConfig(home string, getenv func(string) string, log *zap.Logger) (config.Config, error) {
+	cfg, err := config.Load(home, getenv, log)
+	if err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+func reload(gw *actorgate.Gateway, home string, getenv func(string) string, log *zap.Logger) error {
+	cfg, err := loadConfig(home, getenv, log)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = gw.Reload(ctx, cfg)
+	return err
+}
+
+// printWelcome tells a newcomer where the API is and where its key is. The
+// key itself is never printed.
+func printWelcome(w io.Writer, cfg config.Config, initRes config.InitResult) {
+	api := cfg.Platforms.APIServer
+	if initRes.Created {
+		fmt.Fprintf(w, "Created the data folder %s with a new API key in %s.\n", cfg.Home, initRes.EnvPath)
+	}
+	if cfg.APIServerEnrollment().Status != config.Enrolled {
+		return
+	}
+	host := api.Host
+	if host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	base := "http://" + net.JoinHostPort(host, fmt.Sprint(api.Port)) + "/v1"
+	fmt.Fprintf(w, "OpenAI-compatible API: %s (model %q)\n", base, api.ModelName)
+	fmt.Fprintf(w, "API key: API_SERVER_KEY in %s\n", filepath.Join(cfg.Home, ".env"))
+}
+
+// checkConfig validates the configuration without starting anything.
+func checkConfig(stdout, stderr io.Writer, getenv func(string) string) int {
+	log, err := newLogger(stderr, getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "actorgate:", err)
+		return 2
+	}
+	home, err := config.ResolveHome(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "actorgate check:", err)
+		return 1
+	}
+	cfg, err := loadConfig(home, getenv, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "actorgate check: configuration in %s is invalid:\n%v\n", home, err)
+		return 1
+	}
+	enr := cfg.APIServerEnrollment()
+	fmt.Fprintf(stdout, "configuration in %s is valid\n", home)
+	fmt.Fprintf(stdout, "agent backend: %s\n", cfg.Agent.Backend)
+	switch enr.Status {
+	case config.Enrolled:
+		fmt.Fprintf(stdout, "api_server: enrolled on %s\n", cfg.Platforms.APIServer.Addr())
+	case config.Fatal:
+		fmt.Fprintf(stdout, "api_server: fatal (%s): %s\n", enr.Code, enr.Reason)
+		return 1
+	default:
+		fmt.Fprintf(stdout, "api_server: not enrolled: %s\n", enr.Reason)
+	}
+	return 0
+}
+
+var errNotRunning = errors.New("actorgate is not running")
