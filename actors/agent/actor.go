@@ -24,7 +24,7 @@ const (
 	CodeBackendUnavailable = "agent_backend_unavailable"
 )
 
-// runDone tells the agent that the run's goroutine has sent its reply.
+// runDone is sent to the agent by a run's goroutine after its reply.
 type runDone struct{ run *run }
 
 // IgnoreDeadLetterLogging keeps a runDone that reaches an agent that has
@@ -40,7 +40,8 @@ type run struct {
 }
 
 // agentActor owns one Backend and runs each AgentRequest on its own
-// goroutine, so that its mailbox never waits for a run.
+// goroutine, so that a slow run never delays the next message. Only a
+// stopping agent waits for its runs.
 type agentActor struct {
 	newBackend func() (Backend, error)
 	logger     *zap.Logger
@@ -124,11 +125,15 @@ func (a *agentActor) buildBackend() (Backend, error) {
 // configuration error cannot be fixed by a restart.
 func startError(err error) *messages.PlatformError {
 	if errors.Is(err, ErrInvalidConfig) {
-		return &messages.PlatformError{Platform: "agent", Code: CodeConfigInvalid,
-			Message: "the agent configuration is invalid: " + err.Error(), Cause: err}
+		return &messages.PlatformError{
+			Platform: "agent", Code: CodeConfigInvalid,
+			Message: "the agent configuration is invalid: " + err.Error(), Cause: err,
+		}
 	}
-	return &messages.PlatformError{Platform: "agent", Code: CodeBackendUnavailable,
-		Message: "the agent backend failed to start: " + err.Error(), Retryable: true, Cause: err}
+	return &messages.PlatformError{
+		Platform: "agent", Code: CodeBackendUnavailable,
+		Message: "the agent backend failed to start: " + err.Error(), Retryable: true, Cause: err,
+	}
 }
 
 // close cancels every run, waits for the goroutines up to closeWait and

@@ -30,7 +30,9 @@ func newSystem(t *testing.T) *actor.ActorSystem {
 // spawnAgent spawns an agent on backend and stops it at cleanup. A test
 // creates its requester first, so that the requester is still alive when
 // the stopping agent sends the replies of cancelled runs.
-func spawnAgent(t *testing.T, system *actor.ActorSystem, backend Backend, logger *zap.Logger) *actor.PID {
+func spawnAgent(
+	t *testing.T, system *actor.ActorSystem, backend Backend, logger *zap.Logger,
+) *actor.PID {
 	t.Helper()
 	pid := system.Root.Spawn(Props(func() (Backend, error) { return backend, nil }, logger))
 	t.Cleanup(func() { stopActor(t, system, pid) })
@@ -129,7 +131,6 @@ func TestAgentRequestReply(t *testing.T) {
 	req.Deadline = time.Now().Add(time.Minute)
 
 	res, err := system.Root.RequestFuture(pid, req, waitLimit).Result()
-
 	if err != nil {
 		t.Fatalf("request failed: %v", err)
 	}
@@ -203,7 +204,6 @@ func TestAgentCancelUnknownRequest(t *testing.T) {
 
 	system.Root.Send(pid, &messages.CancelAgentRequest{RequestID: "nobody"})
 	res, err := system.Root.RequestFuture(pid, userRequest("still here", false), waitLimit).Result()
-
 	if err != nil {
 		t.Fatalf("request after a stray cancel failed: %v", err)
 	}
@@ -276,7 +276,6 @@ func TestAgentRejectsDuplicateRequestID(t *testing.T) {
 	system.Root.RequestWithCustomSender(pid, userRequest("first", false), requester.pid)
 	receive(t, backend.started, "the first run")
 	res, err := system.Root.RequestFuture(pid, userRequest("second", false), waitLimit).Result()
-
 	if err != nil {
 		t.Fatalf("duplicate request got no reply: %v", err)
 	}
@@ -369,8 +368,10 @@ func TestAgentBackendFailure(t *testing.T) {
 		code      string
 		retryable bool
 	}{
-		{"invalid config", fmt.Errorf("%w: agent.timeout must be greater than zero", ErrInvalidConfig),
-			CodeConfigInvalid, false},
+		{
+			"invalid config", fmt.Errorf("%w: agent.timeout must be greater than zero", ErrInvalidConfig),
+			CodeConfigInvalid, false,
+		},
 		{"other failure", errors.New("upstream certificate unreadable"), CodeBackendUnavailable, true},
 	}
 	for _, tt := range tests {

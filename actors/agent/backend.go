@@ -21,14 +21,16 @@ import (
 type Backend interface {
 	// Name identifies the backend kind in logs, for example "echo".
 	Name() string
-	Run(ctx context.Context, req *messages.AgentRequest, emit func(messages.AgentDelta)) messages.AgentReply
+	Run(
+		ctx context.Context, req *messages.AgentRequest, emit func(messages.AgentDelta),
+	) messages.AgentReply
 	// Close releases pooled connections. It is idempotent.
 	Close() error
 }
 
 // Codes of AgentError set by the backends and the agent actor.
 const (
-	// CodeUpstreamError: the upstream answered with an HTTP error status,
+	// CodeUpstreamError: the upstream responded with an HTTP error status,
 	// a malformed body or stream, or a stream that ended early.
 	CodeUpstreamError = "upstream_error"
 	// CodeUpstreamTimeout: the run's deadline passed, or the upstream sent

@@ -86,7 +86,7 @@ func BenchmarkOpenAIRunStream(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer backend.Close()
+	defer func() { _ = backend.Close() }()
 	req := benchRequest()
 	emit := func(messages.AgentDelta) {}
 

@@ -3,10 +3,10 @@
 //
 // # Backends
 //
-// A [Backend] answers one [messages.AgentRequest] at a time per call, and
-// many calls may run at once.
+// A [Backend] runs one [messages.AgentRequest] per call of its Run method,
+// and many calls may run at once.
 //
-//   - [NewEcho] is the default backend. It works offline and answers
+//   - [NewEcho] is the default backend. It works offline and replies
 //     "turn N: TEXT", where N is the number of user messages and TEXT the
 //     text of the last one, so tests and benchmarks get deterministic
 //     answers.

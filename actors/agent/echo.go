@@ -13,7 +13,7 @@ import (
 // echoModel is the reply's model when the request names none.
 const echoModel = "echo"
 
-// echoBackend answers "turn N: TEXT" without any network, where N is the
+// echoBackend replies "turn N: TEXT" without any network, where N is the
 // number of user messages and TEXT the text of the last one. Its output
 // is deterministic, which makes it the default for tests and benchmarks.
 type echoBackend struct{}
@@ -25,7 +25,7 @@ func (echoBackend) Name() string { return "echo" }
 
 func (echoBackend) Close() error { return nil }
 
-// Run answers req. When streaming, it emits the answer one word at a time,
+// Run builds the reply to req. When streaming, it emits the answer one word at a time,
 // each word with the whitespace that follows it, and checks ctx before each
 // word. A cancelled run returns the words produced so far with the code
 // "cancelled".

@@ -18,24 +18,36 @@ func TestEchoText(t *testing.T) {
 		want string
 	}{
 		{"one turn", messages.AgentRequest{Messages: []messages.ChatMessage{
-			{Role: "user", Content: "hello world"}}}, "turn 1: hello world"},
+			{Role: "user", Content: "hello world"},
+		}}, "turn 1: hello world"},
 		{"counts user turns only", messages.AgentRequest{Messages: []messages.ChatMessage{
-			{Role: "system", Content: "be nice"}, {Role: "developer", Content: "rules"},
-			{Role: "user", Content: "a"}, {Role: "assistant", Content: "turn 1: a"},
-			{Role: "user", Content: "b c"}}}, "turn 2: b c"},
-		{"instructions change nothing", messages.AgentRequest{Instructions: "speak French",
-			Messages: []messages.ChatMessage{{Role: "user", Content: "hi"}}}, "turn 1: hi"},
+			{Role: "system", Content: "be nice"},
+			{Role: "developer", Content: "rules"},
+			{Role: "user", Content: "a"},
+			{Role: "assistant", Content: "turn 1: a"},
+			{Role: "user", Content: "b c"},
+		}}, "turn 2: b c"},
+		{"instructions change nothing", messages.AgentRequest{
+			Instructions: "speak French",
+			Messages:     []messages.ChatMessage{{Role: "user", Content: "hi"}},
+		}, "turn 1: hi"},
 		{"empty text", messages.AgentRequest{Messages: []messages.ChatMessage{
-			{Role: "user", Content: ""}}}, "turn 1: (empty)"},
+			{Role: "user", Content: ""},
+		}}, "turn 1: (empty)"},
 		{"blank text", messages.AgentRequest{Messages: []messages.ChatMessage{
-			{Role: "user", Content: " \n "}}}, "turn 1: (empty)"},
+			{Role: "user", Content: " \n "},
+		}}, "turn 1: (empty)"},
 		{"no messages", messages.AgentRequest{}, "turn 0: (empty)"},
 		{"text parts joined", messages.AgentRequest{Messages: []messages.ChatMessage{
 			{Role: "user", Content: "ignored", Parts: []messages.ContentPart{
-				{Type: "text", Text: "look"}, {Type: "image_url", ImageURL: "https://x/y.png"},
-				{Type: "text", Text: "here"}}}}}, "turn 1: look here"},
+				{Type: "text", Text: "look"},
+				{Type: "image_url", ImageURL: "https://x/y.png"},
+				{Type: "text", Text: "here"},
+			}},
+		}}, "turn 1: look here"},
 		{"last user message after tool turns", messages.AgentRequest{Messages: []messages.ChatMessage{
-			{Role: "user", Content: "first"}, {Role: "tool", Content: "42"}}}, "turn 1: first"},
+			{Role: "user", Content: "first"}, {Role: "tool", Content: "42"},
+		}}, "turn 1: first"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,8 +70,10 @@ func TestEchoStreamConcatenation(t *testing.T) {
 	inputs := []string{"hello world", "  spaced\tout\n\nlines  ", "ünïcödé  wörds", "one"}
 	for _, input := range inputs {
 		t.Run(input, func(t *testing.T) {
-			req := &messages.AgentRequest{RequestID: "r", Stream: true,
-				Messages: []messages.ChatMessage{{Role: "user", Content: input}}}
+			req := &messages.AgentRequest{
+				RequestID: "r", Stream: true,
+				Messages: []messages.ChatMessage{{Role: "user", Content: input}},
+			}
 			emit, deltas := collectDeltas()
 
 			reply := NewEcho().Run(context.Background(), req, emit)
@@ -91,8 +105,10 @@ func TestEchoUsage(t *testing.T) {
 		Messages: []messages.ChatMessage{
 			{Role: "system", Content: "three words here"},
 			{Role: "user", Content: "hello  there\tfriend"},
-			{Role: "user", Parts: []messages.ContentPart{{Type: "text", Text: "a b"},
-				{Type: "image_url", ImageURL: "https://x/y.png"}}},
+			{Role: "user", Parts: []messages.ContentPart{
+				{Type: "text", Text: "a b"},
+				{Type: "image_url", ImageURL: "https://x/y.png"},
+			}},
 		},
 	}
 
@@ -109,8 +125,10 @@ func TestEchoUsage(t *testing.T) {
 }
 
 func TestEchoCancelled(t *testing.T) {
-	req := &messages.AgentRequest{Stream: true, Model: "mine",
-		Messages: []messages.ChatMessage{{Role: "user", Content: "one two three four"}}}
+	req := &messages.AgentRequest{
+		Stream: true, Model: "mine",
+		Messages: []messages.ChatMessage{{Role: "user", Content: "one two three four"}},
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var got []string
@@ -162,10 +180,16 @@ func TestNewFromConfig(t *testing.T) {
 	}{
 		{"default", config.AgentConfig{}, "echo", ""},
 		{"echo", config.AgentConfig{Backend: "echo"}, "echo", ""},
-		{"openai", config.AgentConfig{Backend: "openai", BaseURL: "http://127.0.0.1:9/v1",
-			Timeout: time.Second}, "openai", ""},
-		{"openai without url", config.AgentConfig{Backend: "openai", Timeout: time.Second}, "",
-			"agent.base_url"},
+		{"openai", config.AgentConfig{
+			Backend: "openai", BaseURL: "http://127.0.0.1:9/v1",
+			Timeout: time.Second,
+		}, "openai", ""},
+		{
+			"openai without url",
+			config.AgentConfig{Backend: "openai", Timeout: time.Second},
+			"",
+			"agent.base_url",
+		},
 		{"unknown", config.AgentConfig{Backend: "llama"}, "", "agent.backend"},
 	}
 	for _, tt := range tests {
@@ -184,7 +208,7 @@ func TestNewFromConfig(t *testing.T) {
 			if err != nil {
 				t.Fatalf("NewFromConfig: %v", err)
 			}
-			defer b.Close()
+			defer func() { _ = b.Close() }()
 			if b.Name() != tt.backend {
 				t.Errorf("backend = %q, want %q", b.Name(), tt.backend)
 			}

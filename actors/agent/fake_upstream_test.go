@@ -109,8 +109,10 @@ func (f *fakeUpstream) baseURL() string { return f.srv.URL + "/v1" }
 // newTestBackend returns an OpenAI backend aimed at f, closed at cleanup.
 func newTestBackend(t *testing.T, f *fakeUpstream, timeout time.Duration) Backend {
 	t.Helper()
-	b, err := NewOpenAI(OpenAIConfig{BaseURL: f.baseURL(), APIKey: "sk-test-key",
-		Timeout: timeout}, zap.NewNop())
+	b, err := NewOpenAI(OpenAIConfig{
+		BaseURL: f.baseURL(), APIKey: "sk-test-key",
+		Timeout: timeout,
+	}, zap.NewNop())
 	if err != nil {
 		t.Fatalf("NewOpenAI: %v", err)
 	}

@@ -7,8 +7,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,12 +85,14 @@ func TestOpenAICompletion(t *testing.T) {
 
 func TestOpenAIConfiguredModel(t *testing.T) {
 	f := newFakeUpstream(t, serveJSON(http.StatusOK, completionJSON("ok", "", "stop")))
-	b, err := NewOpenAI(OpenAIConfig{BaseURL: f.baseURL() + "/", Model: "pinned",
-		Timeout: 5 * time.Second}, nil)
+	b, err := NewOpenAI(OpenAIConfig{
+		BaseURL: f.baseURL() + "/", Model: "pinned",
+		Timeout: 5 * time.Second,
+	}, nil)
 	if err != nil {
 		t.Fatalf("NewOpenAI: %v", err)
 	}
-	defer b.Close()
+	defer func() { _ = b.Close() }()
 
 	reply := b.Run(context.Background(), userRequest("hi", false), nil)
 
@@ -109,7 +113,8 @@ func TestOpenAIConfiguredModel(t *testing.T) {
 
 func TestOpenAIStreamDeltas(t *testing.T) {
 	f := newFakeUpstream(t, serveEvents(
-		`{"id":"c","object":"chat.completion.chunk","model":"up-model","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}`,
+		`{"id":"c","object":"chat.completion.chunk","model":"up-model","choices":[{"index":0,`+
+			`"delta":{"role":"assistant","content":""},"finish_reason":null}]}`,
 		contentChunk("Hel"), contentChunk("lo"), contentChunk(" world"),
 		finishChunk("stop"), usageChunk(5, 3), "[DONE]"))
 	b := newTestBackend(t, f, 5*time.Second)
@@ -230,10 +235,13 @@ func toolChunk(deltas string) string {
 
 func TestOpenAIStreamToolCallsMerged(t *testing.T) {
 	f := newFakeUpstream(t, serveEvents(
-		toolChunk(`[{"index":0,"id":"call_a","type":"function","function":{"name":"search","arguments":""}}]`),
-		toolChunk(`[{"index":1,"id":"call_b","type":"function","function":{"name":"fetch","arguments":"{\"u"}}]`),
+		toolChunk(`[{"index":0,"id":"call_a","type":"function",`+
+			`"function":{"name":"search","arguments":""}}]`),
+		toolChunk(`[{"index":1,"id":"call_b","type":"function",`+
+			`"function":{"name":"fetch","arguments":"{\"u"}}]`),
 		toolChunk(`[{"index":0,"function":{"arguments":"{\"q\":"}}]`),
-		toolChunk(`[{"index":1,"function":{"arguments":"rl\":1}"}},{"index":0,"function":{"arguments":"\"go\"}"}}]`),
+		toolChunk(`[{"index":1,"function":{"arguments":"rl\":1}"}},`+
+			`{"index":0,"function":{"arguments":"\"go\"}"}}]`),
 		finishChunk("tool_calls"), usageChunk(9, 4), "[DONE]"))
 	b := newTestBackend(t, f, 5*time.Second)
 	emit, deltas := collectDeltas()
@@ -289,7 +297,8 @@ func TestOpenAIRequestBody(t *testing.T) {
 				{Type: "image_url", ImageURL: "https://example.invalid/cat.png", Detail: "low"},
 			}},
 		},
-		Tools:      json.RawMessage(`[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]`),
+		Tools: json.RawMessage(`[{"type":"function","function":{"name":"get_weather",` +
+			`"parameters":{"type":"object"}}}]`),
 		ToolChoice: json.RawMessage(`"auto"`),
 		Options: map[string]json.RawMessage{
 			"temperature": json.RawMessage(`0.2`),
@@ -358,18 +367,30 @@ func TestOpenAIInvalidRequest(t *testing.T) {
 		req   messages.AgentRequest
 		field string
 	}{
-		{"missing role", messages.AgentRequest{Messages: []messages.ChatMessage{{Content: "x"}}},
-			"messages[0].role"},
-		{"unknown part", messages.AgentRequest{Messages: []messages.ChatMessage{{Role: "user",
-			Parts: []messages.ContentPart{{Type: "audio"}}}}}, "messages[0].parts[0].type"},
-		{"image without url", messages.AgentRequest{Messages: []messages.ChatMessage{{Role: "user",
-			Parts: []messages.ContentPart{{Type: "text"}, {Type: "image_url"}}}}},
-			"messages[0].parts[1].image_url"},
+		{
+			"missing role",
+			messages.AgentRequest{Messages: []messages.ChatMessage{{Content: "x"}}},
+			"messages[0].role",
+		},
+		{"unknown part", messages.AgentRequest{Messages: []messages.ChatMessage{{
+			Role:  "user",
+			Parts: []messages.ContentPart{{Type: "audio"}},
+		}}}, "messages[0].parts[0].type"},
+		{
+			"image without url",
+			messages.AgentRequest{Messages: []messages.ChatMessage{{
+				Role:  "user",
+				Parts: []messages.ContentPart{{Type: "text"}, {Type: "image_url"}},
+			}}},
+			"messages[0].parts[1].image_url",
+		},
 		{"invalid tools", messages.AgentRequest{Tools: json.RawMessage(`[{`)}, "tools"},
 		{"invalid option", messages.AgentRequest{Options: map[string]json.RawMessage{
-			"temperature": json.RawMessage(`hot`)}}, "temperature"},
+			"temperature": json.RawMessage(`hot`),
+		}}, "temperature"},
 		{"bad option name", messages.AgentRequest{Options: map[string]json.RawMessage{
-			`a"b`: json.RawMessage(`1`)}}, `a\"b`},
+			`a"b`: json.RawMessage(`1`),
+		}}, `a\"b`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -394,12 +415,16 @@ func TestOpenAIErrorStatus(t *testing.T) {
 		body    string
 		message string
 	}{
-		{"envelope", 500, `{"error":{"message":"model overloaded","type":"server_error","code":null}}`,
-			"the upstream returned HTTP 500: model overloaded"},
+		{
+			"envelope", 500, `{"error":{"message":"model overloaded","type":"server_error","code":null}}`,
+			"the upstream returned HTTP 500: model overloaded",
+		},
 		{"plain text", 502, `<html>bad gateway</html>`, "the upstream returned HTTP 502"},
 		{"string error", 429, `{"error":"slow down"}`, "the upstream returned HTTP 429: slow down"},
-		{"long message", 400, `{"error":{"message":"` + long + `"}}`,
-			"the upstream returned HTTP 400: " + long[:512]},
+		{
+			"long message", 400, `{"error":{"message":"` + long + `"}}`,
+			"the upstream returned HTTP 400: " + long[:512],
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -444,15 +469,36 @@ func TestOpenAIStreamFailures(t *testing.T) {
 		finish  string
 		message string
 	}{
-		{"malformed chunk", []string{contentChunk("par"), `{"choices":[{"delta":`},
-			"par", messages.FinishError, "not valid JSON"},
-		{"ends early", []string{contentChunk("half")}, "half", messages.FinishError,
-			"ended before [DONE]"},
-		{"error event", []string{contentChunk("a"), `{"error":{"message":"context overflow"}}`},
-			"a", messages.FinishError, "context overflow"},
-		{"length then error", []string{contentChunk("cut"),
-			`{"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}`, `{bad`},
-			"cut", messages.FinishLength, "not valid JSON"},
+		{
+			"malformed chunk",
+			[]string{contentChunk("par"), `{"choices":[{"delta":`},
+			"par", messages.FinishError, "not valid JSON",
+		},
+		{
+			"two values in one event",
+			[]string{contentChunk("one") + " " + contentChunk("two")},
+			"", messages.FinishError, "unexpected data after the JSON value",
+		},
+		{"empty event", []string{contentChunk("e"), ""}, "e", messages.FinishError, "not valid JSON"},
+		{
+			"ends early",
+			[]string{contentChunk("half")},
+			"half", messages.FinishError,
+			"ended before [DONE]",
+		},
+		{
+			"error event",
+			[]string{contentChunk("a"), `{"error":{"message":"context overflow"}}`},
+			"a", messages.FinishError, "context overflow",
+		},
+		{
+			"length then error",
+			[]string{
+				contentChunk("cut"),
+				`{"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}`, `{bad`,
+			},
+			"cut", messages.FinishLength, "not valid JSON",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -548,7 +594,7 @@ func TestOpenAIUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NewOpenAI: %v", err)
 	}
-	defer b.Close()
+	defer func() { _ = b.Close() }()
 
 	reply := b.Run(context.Background(), userRequest("hi", false), nil)
 
@@ -594,7 +640,7 @@ func TestOpenAIResponseHeaderTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NewOpenAI: %v", err)
 	}
-	defer b.Close()
+	defer func() { _ = b.Close() }()
 
 	reply := b.Run(context.Background(), userRequest("hi", false), nil)
 
@@ -701,12 +747,32 @@ func TestNewOpenAIValidation(t *testing.T) {
 		field string
 	}{
 		{"empty url", OpenAIConfig{Timeout: time.Second}, "agent.base_url"},
-		{"relative url", OpenAIConfig{BaseURL: "/v1", Timeout: time.Second}, "agent.base_url"},
-		{"other scheme", OpenAIConfig{BaseURL: "ftp://127.0.0.1/v1", Timeout: time.Second}, "agent.base_url"},
-		{"no host", OpenAIConfig{BaseURL: "http:///v1", Timeout: time.Second}, "agent.base_url"},
-		{"query", OpenAIConfig{BaseURL: "http://127.0.0.1/v1?x=1", Timeout: time.Second}, "agent.base_url"},
+		{
+			"relative url",
+			OpenAIConfig{BaseURL: "/v1", Timeout: time.Second},
+			"agent.base_url",
+		},
+		{
+			"other scheme",
+			OpenAIConfig{BaseURL: "ftp://127.0.0.1/v1", Timeout: time.Second},
+			"agent.base_url",
+		},
+		{
+			"no host",
+			OpenAIConfig{BaseURL: "http:///v1", Timeout: time.Second},
+			"agent.base_url",
+		},
+		{
+			"query",
+			OpenAIConfig{BaseURL: "http://127.0.0.1/v1?x=1", Timeout: time.Second},
+			"agent.base_url",
+		},
 		{"zero timeout", OpenAIConfig{BaseURL: "http://127.0.0.1:8000/v1"}, "agent.timeout"},
-		{"negative timeout", OpenAIConfig{BaseURL: "http://127.0.0.1:8000/v1", Timeout: -1}, "agent.timeout"},
+		{
+			"negative timeout",
+			OpenAIConfig{BaseURL: "http://127.0.0.1:8000/v1", Timeout: -1},
+			"agent.timeout",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -727,7 +793,9 @@ func TestNewOpenAIValidation(t *testing.T) {
 }
 
 func TestNewOpenAIHidesPassword(t *testing.T) {
-	_, err := NewOpenAI(OpenAIConfig{BaseURL: "http://user:secret@127.0.0.1/v1?q", Timeout: time.Second}, nil)
+	cfg := OpenAIConfig{BaseURL: "http://user:secret@127.0.0.1/v1?q", Timeout: time.Second}
+
+	_, err := NewOpenAI(cfg, nil)
 
 	if err == nil {
 		t.Fatal("NewOpenAI accepted a base URL with a query")
@@ -751,7 +819,7 @@ func TestDefaultTransport(t *testing.T) {
 			if err != nil {
 				t.Fatalf("NewOpenAI: %v", err)
 			}
-			defer b.Close()
+			defer func() { _ = b.Close() }()
 			tr := b.(*openAIBackend).transport
 
 			if tr.Proxy != nil {
@@ -771,4 +839,36 @@ func TestDefaultTransport(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOpenAIEarlyResponse covers an upstream that answers before it has
+// read the request body. The transport may then still be sending the body
+// after Do returns, so the pooled buffer must not be reused before the
+// transport closes it; the race detector checks that.
+func TestOpenAIEarlyResponse(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		_, _ = io.WriteString(w, `{"error":{"message":"request too large"}}`)
+	}))
+	defer srv.Close()
+	b, err := NewOpenAI(OpenAIConfig{BaseURL: srv.URL + "/v1", Timeout: 10 * time.Second}, nil)
+	if err != nil {
+		t.Fatalf("NewOpenAI: %v", err)
+	}
+	defer func() { _ = b.Close() }()
+
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			req := userRequest(strings.Repeat("abcdefgh"[i:i+1], 256<<10), i%2 == 0)
+			for range 4 {
+				reply := b.Run(context.Background(), req, func(agentDelta) {})
+				if reply.Err == nil || reply.Err.UpstreamStatus != http.StatusRequestEntityTooLarge {
+					t.Errorf("reply error = %+v, want HTTP 413", reply.Err)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

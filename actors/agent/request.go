@@ -201,8 +201,10 @@ func (b *requestBody) addMessage(index int, m *messages.ChatMessage) error {
 	}
 	calls := b.addToolCalls(m.ToolCalls)
 	if len(m.Parts) == 0 {
-		w := wireMessage{Role: m.Role, Content: &m.Content, Name: m.Name,
-			ToolCallID: m.ToolCallID, ToolCalls: calls}
+		w := wireMessage{
+			Role: m.Role, Content: &m.Content, Name: m.Name,
+			ToolCallID: m.ToolCallID, ToolCalls: calls,
+		}
 		if m.Content == "" && len(calls) > 0 {
 			w.Content = nil
 		}
@@ -217,8 +219,10 @@ func (b *requestBody) addMessage(index int, m *messages.ChatMessage) error {
 			return err
 		}
 	}
-	b.multi = append(b.multi, wirePartsMessage{Role: m.Role, Content: b.parts[start:len(b.parts):len(b.parts)],
-		Name: m.Name, ToolCallID: m.ToolCallID, ToolCalls: calls})
+	b.multi = append(b.multi, wirePartsMessage{
+		Role: m.Role, Content: b.parts[start:len(b.parts):len(b.parts)],
+		Name: m.Name, ToolCallID: m.ToolCallID, ToolCalls: calls,
+	})
 	b.wire.Messages = append(b.wire.Messages, &b.multi[len(b.multi)-1])
 	return nil
 }
@@ -254,8 +258,10 @@ func (b *requestBody) addToolCalls(calls []messages.ToolCall) []wireToolCall {
 		if kind == "" {
 			kind = "function"
 		}
-		b.calls = append(b.calls, wireToolCall{ID: c.ID, Type: kind,
-			Function: wireFunction{Name: c.Name, Arguments: c.Arguments}})
+		b.calls = append(b.calls, wireToolCall{
+			ID: c.ID, Type: kind,
+			Function: wireFunction{Name: c.Name, Arguments: c.Arguments},
+		})
 	}
 	return b.calls[start:len(b.calls):len(b.calls)]
 }

@@ -25,30 +25,60 @@ func TestEncodeRequest(t *testing.T) {
 		req  messages.AgentRequest
 		want string
 	}{
-		{"minimal", messages.AgentRequest{Messages: []messages.ChatMessage{{Role: "user", Content: "hi"}}},
-			`{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":false}`},
-		{"streaming", messages.AgentRequest{Stream: true,
-			Messages: []messages.ChatMessage{{Role: "user", Content: ""}}},
+		{
+			"minimal",
+			messages.AgentRequest{Messages: []messages.ChatMessage{{Role: "user", Content: "hi"}}},
+			`{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":false}`,
+		},
+		{
+			"streaming",
+			messages.AgentRequest{
+				Stream:   true,
+				Messages: []messages.ChatMessage{{Role: "user", Content: ""}},
+			},
 			`{"model":"m","messages":[{"role":"user","content":""}],"stream":true,` +
-				`"stream_options":{"include_usage":true}}`},
-		{"instructions first", messages.AgentRequest{Instructions: "sys",
-			Messages: []messages.ChatMessage{{Role: "user", Content: "q"}}},
+				`"stream_options":{"include_usage":true}}`,
+		},
+		{
+			"instructions first",
+			messages.AgentRequest{
+				Instructions: "sys",
+				Messages:     []messages.ChatMessage{{Role: "user", Content: "q"}},
+			},
 			`{"model":"m","messages":[{"role":"system","content":"sys"},{"role":"user","content":"q"}],` +
-				`"stream":false}`},
-		{"tool call type defaults to function", messages.AgentRequest{Messages: []messages.ChatMessage{
-			{Role: "assistant", Content: "checking", ToolCalls: []messages.ToolCall{{ID: "c", Name: "f", Arguments: "{}"}}}}},
+				`"stream":false}`,
+		},
+		{
+			"tool call type defaults to function",
+			messages.AgentRequest{Messages: []messages.ChatMessage{
+				{Role: "assistant", Content: "checking", ToolCalls: []messages.ToolCall{
+					{ID: "c", Name: "f", Arguments: "{}"},
+				}},
+			}},
 			`{"model":"m","messages":[{"role":"assistant","content":"checking","tool_calls":[{"id":"c",` +
-				`"type":"function","function":{"name":"f","arguments":"{}"}}]}],"stream":false}`},
-		{"options sorted and reserved skipped", messages.AgentRequest{
-			Messages: []messages.ChatMessage{{Role: "user", Content: "q"}},
-			Options: map[string]json.RawMessage{"top_p": []byte("1"), "seed": []byte("7"),
-				"model": []byte(`"other"`), "messages": []byte(`[]`), "stream_options": []byte(`{}`),
-				"user": []byte(`"u-1"`)}},
+				`"type":"function","function":{"name":"f","arguments":"{}"}}]}],"stream":false}`,
+		},
+		{
+			"options sorted and reserved skipped",
+			messages.AgentRequest{
+				Messages: []messages.ChatMessage{{Role: "user", Content: "q"}},
+				Options: map[string]json.RawMessage{
+					"top_p": []byte("1"), "seed": []byte("7"),
+					"model": []byte(`"other"`), "messages": []byte(`[]`), "stream_options": []byte(`{}`),
+					"user": []byte(`"u-1"`),
+				},
+			},
 			`{"model":"m","messages":[{"role":"user","content":"q"}],"stream":false,` +
-				`"seed":7,"top_p":1,"user":"u-1"}`},
-		{"escaping", messages.AgentRequest{Messages: []messages.ChatMessage{
-			{Role: "user", Content: "a\"b\\c\n<d>&\u2028\x01"}}},
-			`{"model":"m","messages":[{"role":"user","content":"a\"b\\c\n<d>&\u2028\u0001"}],"stream":false}`},
+				`"seed":7,"top_p":1,"user":"u-1"}`,
+		},
+		{
+			"escaping",
+			messages.AgentRequest{Messages: []messages.ChatMessage{
+				{Role: "user", Content: "a\"b\\c\n<d>&\u2028\x01"},
+			}},
+			`{"model":"m","messages":[{"role":"user","content":"a\"b\\c\n<d>&\u2028\u0001"}],` +
+				`"stream":false}`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,13 +94,17 @@ func TestEncodeRequest(t *testing.T) {
 // TestEncodeRequestPoolReuse checks that a pooled body carries nothing of
 // an earlier request into the next one.
 func TestEncodeRequestPoolReuse(t *testing.T) {
-	big := &messages.AgentRequest{Instructions: "sys", Tools: json.RawMessage(`[]`),
+	big := &messages.AgentRequest{
+		Instructions: "sys", Tools: json.RawMessage(`[]`),
 		Messages: []messages.ChatMessage{
-			{Role: "user", Parts: []messages.ContentPart{{Type: "text", Text: "a"},
-				{Type: "image_url", ImageURL: "data:image/png;base64,AA=="}}},
+			{Role: "user", Parts: []messages.ContentPart{
+				{Type: "text", Text: "a"},
+				{Type: "image_url", ImageURL: "data:image/png;base64,AA=="},
+			}},
 			{Role: "assistant", ToolCalls: []messages.ToolCall{{ID: "c", Name: "f"}}},
 		},
-		Options: map[string]json.RawMessage{"seed": []byte("1")}}
+		Options: map[string]json.RawMessage{"seed": []byte("1")},
+	}
 	small := &messages.AgentRequest{Messages: []messages.ChatMessage{{Role: "user", Content: "x"}}}
 	want := `{"model":"m","messages":[{"role":"user","content":"x"}],"stream":false}`
 
@@ -94,8 +128,10 @@ func FuzzEncodeRequest(f *testing.F) {
 			Messages: []messages.ChatMessage{
 				{Role: "user", Content: content, Name: name},
 				{Role: "assistant", ToolCalls: []messages.ToolCall{{ID: name, Name: name, Arguments: args}}},
-				{Role: "user", Parts: []messages.ContentPart{{Type: "text", Text: content},
-					{Type: "image_url", ImageURL: "https://x/" + name, Detail: name}}},
+				{Role: "user", Parts: []messages.ContentPart{
+					{Type: "text", Text: content},
+					{Type: "image_url", ImageURL: "https://x/" + name, Detail: name},
+				}},
 			},
 			Options: map[string]json.RawMessage{"temperature": json.RawMessage(option)},
 		}

@@ -69,8 +69,10 @@ func readCompletion(ctx context.Context, body io.Reader, reply *messages.AgentRe
 	choice := &c.Choices[0]
 	reply.Text = choice.Message.Content
 	for _, tc := range choice.Message.ToolCalls {
-		reply.ToolCalls = append(reply.ToolCalls, messages.ToolCall{ID: tc.ID, Type: tc.Type,
-			Name: tc.Function.Name, Arguments: tc.Function.Arguments})
+		reply.ToolCalls = append(reply.ToolCalls, messages.ToolCall{
+			ID: tc.ID, Type: tc.Type,
+			Name: tc.Function.Name, Arguments: tc.Function.Arguments,
+		})
 	}
 	reply.FinishReason = finishReason(choice.FinishReason, len(reply.ToolCalls))
 	if c.Model != "" {
@@ -103,19 +105,21 @@ func finishReason(upstream string, toolCalls int) string {
 }
 
 // emitWhole emits a complete answer as one delta. It serves upstreams that
-// answer a streaming request with a plain JSON completion.
+// respond to a streaming request with a plain JSON completion.
 func emitWhole(reply *messages.AgentReply, emit func(messages.AgentDelta)) {
 	d := messages.AgentDelta{RequestID: reply.RequestID, Text: reply.Text}
 	for i, c := range reply.ToolCalls {
-		d.ToolCalls = append(d.ToolCalls, messages.ToolCallDelta{Index: i, ID: c.ID,
-			Type: c.Type, Name: c.Name, Arguments: c.Arguments})
+		d.ToolCalls = append(d.ToolCalls, messages.ToolCallDelta{
+			Index: i, ID: c.ID,
+			Type: c.Type, Name: c.Name, Arguments: c.Arguments,
+		})
 	}
 	if d.Text != "" || len(d.ToolCalls) > 0 {
 		emit(d)
 	}
 }
 
-// failStatus marks reply as failed because the upstream answered with an
+// failStatus marks reply as failed because the upstream responded with an
 // error status. The message carries the upstream's error.message when the
 // body is an OpenAI error envelope.
 func failStatus(reply *messages.AgentReply, resp *http.Response) {

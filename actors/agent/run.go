@@ -26,8 +26,14 @@ func (a *agentActor) startRun(ctx actor.Context, req *messages.AgentRequest) {
 		return
 	}
 	root := ctx.ActorSystem().Root
-	if a.closed || a.backend == nil {
+	if a.closed {
 		reply := refusal(req, CodeCancelled, "the agent is stopping")
+		root.Send(sender, &reply)
+		return
+	}
+	if a.backend == nil {
+		reply := refusal(req, CodeUpstreamUnavailable, "the agent backend failed to start; "+
+			"see the agent's error log")
 		root.Send(sender, &reply)
 		return
 	}
@@ -44,8 +50,10 @@ func (a *agentActor) startRun(ctx actor.Context, req *messages.AgentRequest) {
 	if r.id != "" {
 		a.byID[r.id] = r
 	}
-	j := &job{run: r, req: req, backend: a.backend, root: root, sender: sender,
-		self: ctx.Self(), logger: a.logger, failures: a.failures, started: now}
+	j := &job{
+		run: r, req: req, backend: a.backend, root: root, sender: sender,
+		self: ctx.Self(), logger: a.logger, failures: a.failures, started: now,
+	}
 	go j.execute(runCtx)
 }
 
@@ -61,7 +69,7 @@ func (a *agentActor) cancelRun(msg *messages.CancelAgentRequest) {
 	a.debug("agent run cancelled", msg.RequestID)
 }
 
-// finishRun forgets a run whose goroutine has ended. A run of an earlier
+// finishRun unregisters a run whose goroutine has ended. A run of an earlier
 // incarnation of the actor is not registered and is ignored.
 func (a *agentActor) finishRun(r *run) {
 	if _, ok := a.runs[r]; !ok {
@@ -96,12 +104,14 @@ func expired(deadline, now time.Time) bool {
 
 // refusal is the reply to a request that the agent does not run.
 func refusal(req *messages.AgentRequest, code, message string) messages.AgentReply {
-	return messages.AgentReply{RequestID: req.RequestID, FinishReason: messages.FinishError,
-		Err: &messages.AgentError{Code: code, Message: message}}
+	return messages.AgentReply{
+		RequestID: req.RequestID, FinishReason: messages.FinishError,
+		Err: &messages.AgentError{Code: code, Message: message},
+	}
 }
 
-// job is what a run's goroutine needs. It shares nothing with the actor
-// but the run's done channel, which only the goroutine closes.
+// job is the state of one run's goroutine. It shares nothing with the
+// actor except the run's done channel, which only the goroutine closes.
 type job struct {
 	run      *run
 	req      *messages.AgentRequest

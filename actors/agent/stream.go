@@ -160,6 +160,13 @@ type streamState struct {
 	calls    []pendingCall
 	chunk    wireChunk
 	finished bool
+
+	// decoder decodes every chunk of the stream from source. Reusing one
+	// decoder, unlike json.Unmarshal per chunk, reuses its scanner and
+	// decode state. fed counts the bytes given to it so far.
+	decoder *json.Decoder
+	source  bytes.Reader
+	fed     int64
 }
 
 // readStream reads an SSE completion into reply, emitting fragments.
@@ -170,6 +177,7 @@ func readStream(
 	defer sse.release()
 
 	st := streamState{reply: reply, emit: emit}
+	st.decoder = json.NewDecoder(&st.source)
 	err := st.consume(sse)
 	st.complete()
 	switch {
@@ -214,7 +222,7 @@ func (st *streamState) handle(data []byte) error {
 	choices := st.chunk.Choices[:cap(st.chunk.Choices)]
 	clear(choices)
 	st.chunk = wireChunk{Choices: choices[:0]}
-	if err := json.Unmarshal(data, &st.chunk); err != nil {
+	if err := st.decode(data); err != nil {
 		return fmt.Errorf("%w: a chunk is not valid JSON: %w", ErrMalformedStream, err)
 	}
 	if len(st.chunk.Error) > 0 && !bytes.Equal(st.chunk.Error, []byte("null")) {
@@ -230,6 +238,25 @@ func (st *streamState) handle(data []byte) error {
 		if st.chunk.Choices[i].Index == 0 {
 			st.handleChoice(&st.chunk.Choices[i])
 		}
+	}
+	return nil
+}
+
+// decode decodes data, which must hold exactly one JSON value, into the
+// chunk.
+func (st *streamState) decode(data []byte) error {
+	st.source.Reset(data)
+	st.fed += int64(len(data))
+	if err := st.decoder.Decode(&st.chunk); err != nil {
+		if errors.Is(err, io.EOF) {
+			return io.ErrUnexpectedEOF
+		}
+		return err
+	}
+	// The value ended inside data, so the bytes not consumed are its tail.
+	rest := data[len(data)-int(st.fed-st.decoder.InputOffset()):]
+	if len(bytes.TrimSpace(rest)) > 0 {
+		return fmt.Errorf("unexpected data after the JSON value: %.20q", rest)
 	}
 	return nil
 }
@@ -251,8 +278,10 @@ func (st *streamState) handleChoice(c *wireChunkChoice) {
 		}
 	}
 	if st.emit != nil {
-		st.emit(messages.AgentDelta{RequestID: st.reply.RequestID, Text: c.Delta.Content,
-			ToolCalls: deltas})
+		st.emit(messages.AgentDelta{
+			RequestID: st.reply.RequestID, Text: c.Delta.Content,
+			ToolCalls: deltas,
+		})
 	}
 }
 
@@ -261,7 +290,8 @@ func (st *streamState) handleChoice(c *wireChunkChoice) {
 func (st *streamState) mergeToolCall(d *wireToolCallDelta) messages.ToolCallDelta {
 	i := slices.IndexFunc(st.calls, func(p pendingCall) bool { return p.index == d.Index })
 	if i < 0 {
-		st.calls = append(st.calls, pendingCall{index: d.Index, call: messages.ToolCall{Type: "function"}})
+		fresh := pendingCall{index: d.Index, call: messages.ToolCall{Type: "function"}}
+		st.calls = append(st.calls, fresh)
 		i = len(st.calls) - 1
 	}
 	p := &st.calls[i]
@@ -275,8 +305,10 @@ func (st *streamState) mergeToolCall(d *wireToolCallDelta) messages.ToolCallDelt
 		p.call.Name = d.Function.Name
 	}
 	p.args = append(p.args, d.Function.Arguments...)
-	return messages.ToolCallDelta{Index: d.Index, ID: d.ID, Type: d.Type,
-		Name: d.Function.Name, Arguments: d.Function.Arguments}
+	return messages.ToolCallDelta{
+		Index: d.Index, ID: d.ID, Type: d.Type,
+		Name: d.Function.Name, Arguments: d.Function.Arguments,
+	}
 }
 
 // complete stores the text and the tool calls, in index order, in the

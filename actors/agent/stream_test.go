@@ -33,8 +33,10 @@ func TestSSEReader(t *testing.T) {
 		{"one event", "data: {\"a\":1}\n\n", []string{`{"a":1}`}},
 		{"no space after colon", "data:{}\n\n", []string{`{}`}},
 		{"only one space dropped", "data:  x\n\n", []string{" x"}},
-		{"comments and fields skipped", ": ping\nevent: message\nid: 7\nretry: 10\ndata: a\n\n",
-			[]string{"a"}},
+		{
+			"comments and fields skipped", ": ping\nevent: message\nid: 7\nretry: 10\ndata: a\n\n",
+			[]string{"a"},
+		},
 		{"multi-line data", "data: a\ndata: b\n\n", []string{"a\nb"}},
 		{"crlf endings", "data: a\r\n\r\ndata: b\r\n\r\n", []string{"a", "b"}},
 		{"blank lines between", "\n\ndata: a\n\n\n\ndata: b\n\n", []string{"a", "b"}},

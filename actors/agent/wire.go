@@ -21,7 +21,7 @@ type wireStreamOptions struct {
 	IncludeUsage bool `json:"include_usage"`
 }
 
-// includeUsage asks the upstream for a final chunk that carries the usage.
+// includeUsage requests a final chunk that carries the usage.
 var includeUsage = &wireStreamOptions{IncludeUsage: true}
 
 // wireMessage is a message whose content is a string. A nil Content is

@@ -110,7 +110,7 @@ func startGateway(t *testing.T, cfg Config) *harness {
 		cfg.Backoff = Backoff{Base: time.Millisecond, Cap: 4 * time.Millisecond}
 	}
 	cfg.Name = "gw"
-	system := actor.NewActorSystem()
+	system := actor.NewActorSystem(quietLogs())
 	pid, err := system.Root.SpawnNamed(Props(cfg), "gw")
 	if err != nil {
 		t.Fatal(err)
@@ -369,7 +369,7 @@ func TestReloadConverges(t *testing.T) {
 func TestShutdownStopsEveryPlatform(t *testing.T) {
 	a, b := &script{}, &script{}
 	b.set(func(int) *messages.PlatformError { return retryable("down") })
-	system := actor.NewActorSystem()
+	system := actor.NewActorSystem(quietLogs())
 	defer system.Shutdown()
 	pid, err := system.Root.SpawnNamed(Props(Config{
 		Name:      "gw",

@@ -6,22 +6,59 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
 
 	"github.com/actorgate/actorgate/actors/gateway"
 	"github.com/actorgate/actorgate/actors/lifecycle"
 	"github.com/actorgate/actorgate/actors/store"
 	"github.com/actorgate/actorgate/messages"
+	"github.com/actorgate/actorgate/stores"
 )
+
+// connCounter counts the open connections to a database, and the most
+// that were ever open at once.
+type connCounter struct {
+	open, max atomic.Int64
+}
+
+type countedStore struct {
+	stores.Responses
+	counter *connCounter
+	once    sync.Once
+}
+
+func (c *countedStore) Close() error {
+	err := c.Responses.Close()
+	c.once.Do(func() { c.counter.open.Add(-1) })
+	return err
+}
+
+func (c *connCounter) opener(path string, max int, log *zap.Logger) (stores.Responses, error) {
+	r, err := stores.OpenResponses(path, max, log)
+	if err != nil {
+		return nil, err
+	}
+	n := c.open.Add(1)
+	for {
+		m := c.max.Load()
+		if n <= m || c.max.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	return &countedStore{Responses: r, counter: c}, nil
+}
 
 // leakyAdapter acquires what a real adapter does (a store child with a
 // SQLite database, and a listening socket) and then fails, every time.
 type leakyAdapter struct {
 	dbPath string
+	conns  *connCounter
 	starts *atomic.Int64
 	ln     net.Listener
 	closer *lifecycle.Closer
@@ -31,7 +68,9 @@ func (a *leakyAdapter) Receive(ctx actor.Context) {
 	switch ctx.Message().(type) {
 	case *actor.Started:
 		a.starts.Add(1)
-		if _, err := ctx.SpawnNamed(store.Props(store.Config{Path: a.dbPath, MaxResponses: 100}, nil),
+		if _, err := ctx.SpawnNamed(store.Props(store.Config{
+			Path: a.dbPath, MaxResponses: 100, Open: a.conns.opener,
+		}, nil),
 			"responses"); err != nil {
 			panic(err)
 		}
@@ -80,10 +119,11 @@ func settledGoroutines(baseline int) int {
 func TestThousandFailuresLeakNothing(t *testing.T) {
 	const failures = 1000
 	dbPath := filepath.Join(t.TempDir(), "responses.db")
-	system := actor.NewActorSystem()
+	system := actor.NewActorSystem(gateway.QuietLogsForTest())
 	defer system.Shutdown()
 
 	var starts atomic.Int64
+	conns := &connCounter{}
 	fdBefore, _ := countFDs(t, "")
 	goroutinesBefore := runtime.NumGoroutine()
 
@@ -93,7 +133,7 @@ func TestThousandFailuresLeakNothing(t *testing.T) {
 		Platforms: []gateway.Platform{{
 			Name: "leaky",
 			NewActor: func(gateway.Env) actor.Actor {
-				return &leakyAdapter{dbPath: dbPath, starts: &starts}
+				return &leakyAdapter{dbPath: dbPath, conns: conns, starts: &starts}
 			},
 		}},
 	}), "gw")
@@ -101,14 +141,10 @@ func TestThousandFailuresLeakNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	maxDBConns := 0
 	deadline := time.Now().Add(2 * time.Minute)
 	for starts.Load() < failures+1 {
 		if time.Now().After(deadline) {
 			t.Fatalf("only %d starts before the deadline", starts.Load())
-		}
-		if _, n := countFDs(t, dbPath); n > maxDBConns {
-			maxDBConns = n
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -119,8 +155,11 @@ func TestThousandFailuresLeakNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if maxDBConns > 1 {
-		t.Errorf("the database file was open %d times at once, want at most 1", maxDBConns)
+	if m := conns.max.Load(); m != 1 {
+		t.Errorf("at most %d connections were open at once, want 1", m)
+	}
+	if n := conns.open.Load(); n != 0 {
+		t.Errorf("%d connections still open after the gateway stopped", n)
 	}
 	fdAfter, open := countFDs(t, dbPath)
 	if open != 0 {
@@ -135,6 +174,6 @@ func TestThousandFailuresLeakNothing(t *testing.T) {
 		t.Errorf("goroutines: %d before, %d after\n%s", goroutinesBefore, g,
 			strings.SplitN(string(buf[:n]), "\n\n", 20)[0])
 	}
-	t.Logf("failures=%d fd_before=%d fd_after=%d goroutines_before=%d goroutines_after=%d max_db_fds=%d",
-		starts.Load()-1, fdBefore, fdAfter, goroutinesBefore, runtime.NumGoroutine(), maxDBConns)
+	t.Logf("failures=%d fd_before=%d fd_after=%d goroutines_before=%d goroutines_after=%d max_conns=%d",
+		starts.Load()-1, fdBefore, fdAfter, goroutinesBefore, runtime.NumGoroutine(), conns.max.Load())
 }

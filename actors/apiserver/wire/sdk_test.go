@@ -360,12 +360,13 @@ func TestSDKResponsesCreate(t *testing.T) {
 	checkSDKResponse(t, resp)
 
 	// Replaying the output as input is how SDK users continue by hand.
+	// ToParam sends the item's raw JSON, so its Go fields stay empty.
 	next := responsesParams()
 	next.Conversation = responses.ResponseNewParamsConversationUnion{}
 	msg := resp.Output[0].AsMessage().ToParam()
 	call := resp.Output[1].AsFunctionCall().ToParam()
 	output := responses.ResponseInputItemParamOfFunctionCallOutput(`{"temp":3}`)
-	output.OfFunctionCallOutput.CallID = call.CallID
+	output.OfFunctionCallOutput.CallID = param.NewOpt(resp.Output[1].AsFunctionCall().CallID)
 	next.Input.OfInputItemList = append(next.Input.OfInputItemList,
 		responses.ResponseInputItemUnionParam{OfOutputMessage: &msg},
 		responses.ResponseInputItemUnionParam{OfFunctionCall: &call},

@@ -1,0 +1,206 @@
+package apiserver_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/goleak"
+
+	"github.com/actorgate/actorgate"
+	"github.com/actorgate/actorgate/config"
+	"github.com/actorgate/actorgate/messages"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// api is an in-process gateway with the echo agent and the API server on
+// a free loopback port.
+type api struct {
+	t    *testing.T
+	gw   *actorgate.Gateway
+	base string
+	key  string
+	cfg  config.Config
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func newKey(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+func startAPI(t *testing.T, edit func(*config.Config)) *api {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Home = t.TempDir()
+	cfg.Platforms.APIServer.Key = newKey(t)
+	cfg.Platforms.APIServer.Port = freePort(t)
+	cfg.Platforms.APIServer.DBPath = filepath.Join(cfg.Home, "responses.db")
+	cfg.Gateway.ShutdownGrace = time.Second
+	if edit != nil {
+		edit(&cfg)
+	}
+	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(slog.DiscardHandler)
+	}))
+	gw, err := actorgate.Start(system, "gw", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &api{
+		t: t, gw: gw, key: cfg.Platforms.APIServer.Key, cfg: cfg,
+		base: fmt.Sprintf("http://127.0.0.1:%d", cfg.Platforms.APIServer.Port),
+	}
+	t.Cleanup(func() {
+		http.DefaultClient.CloseIdleConnections()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := gw.Close(ctx); err != nil {
+			t.Errorf("close: %v", err)
+		}
+		system.Shutdown()
+	})
+	a.waitConnected()
+	return a
+}
+
+func (a *api) waitConnected() {
+	a.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		rows, err := a.gw.Status(context.Background())
+		if err == nil {
+			for _, r := range rows {
+				if r.Name == "api_server" && r.State == messages.StateConnected {
+					return
+				}
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	a.t.Fatal("api_server did not connect")
+}
+
+type result struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r result) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body is not JSON: %v\n%s", err, r.body)
+	}
+	return m
+}
+
+// errorField returns error.<name> of an OpenAI error body.
+func (r result) errorField(t *testing.T, name string) any {
+	t.Helper()
+	e, ok := r.json(t)["error"].(map[string]any)
+	if !ok {
+		t.Fatalf("no error object in %s", r.body)
+	}
+	return e[name]
+}
+
+// call sends a request with the API key unless headers set Authorization.
+func (a *api) call(method, path string, body any, headers ...string) result {
+	a.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		enc, err := json.Marshal(b)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		rd = bytes.NewReader(enc)
+	}
+	req, err := http.NewRequest(method, a.base+path, rd)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+a.key)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+			continue
+		}
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return result{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// respond creates a response and returns its id and output text.
+func (a *api) respond(body map[string]any, headers ...string) (string, string) {
+	a.t.Helper()
+	r := a.call(http.MethodPost, "/v1/responses", body, headers...)
+	if r.status != http.StatusOK {
+		a.t.Fatalf("POST /v1/responses: %d %s", r.status, r.body)
+	}
+	var out struct {
+		ID     string `json:"id"`
+		Output []struct {
+			Content []struct {
+				Text string `json:"text"`
+			} `json:"content"`
+		} `json:"output"`
+	}
+	if err := json.Unmarshal(r.body, &out); err != nil {
+		a.t.Fatal(err)
+	}
+	text := ""
+	for _, o := range out.Output {
+		for _, c := range o.Content {
+			text += c.Text
+		}
+	}
+	return out.ID, text
+}

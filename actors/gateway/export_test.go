@@ -1,0 +1,4 @@
+package gateway
+
+// QuietLogsForTest exposes quietLogs to the external test package.
+var QuietLogsForTest = quietLogs
