@@ -65,8 +65,8 @@ type AgentConfig struct {
 	BaseURL string `yaml:"base_url"`
 	// APIKey sent to the upstream as a bearer token; may be empty.
 	APIKey string `yaml:"api_key"`
-	// Model sent upstream when the client's model is the gateway's own
-	// model name. Empty passes the client's model through.
+	// Model, when set, is sent upstream in place of the model the client
+	// asked for. Empty passes the client's model through.
 	Model string `yaml:"model"`
 	// Timeout bounds one upstream run.
 	Timeout time.Duration `yaml:"timeout"`

@@ -6,6 +6,7 @@ import (
 	"syscall"
 
 	"github.com/mattn/go-sqlite3"
+
 	"github.com/actorgate/actorgate/messages"
 )
 

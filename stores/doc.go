@@ -22,8 +22,8 @@
 // unique. A response id is "resp_" followed by a 16-hex thread key and 32
 // random hex digits; a malformed id is not found without any query.
 //
-// Idempotency keys live in the same database, so a finished answer
-// survives a restart. A key held by a running request is reported as
+// Idempotency keys live in the same database, so the status and body of a
+// finished request survive a restart. A key held by a running request is reported as
 // [ErrIdempotencyPending] so that the actor can park the caller until the
 // owner finishes.
 //

@@ -34,11 +34,11 @@ var (
 )
 
 // SchemaVersionError reports a database whose PRAGMA user_version is newer
-// than the newest migration this build knows.
+// than the newest migration in this build.
 type SchemaVersionError struct {
 	// Found is the user_version stored in the database.
 	Found int
-	// Supported is the newest schema version this build knows.
+	// Supported is the newest schema version this build supports.
 	Supported int
 }
 

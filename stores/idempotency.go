@@ -32,7 +32,7 @@ type idempotencyRow struct {
 // BeginIdempotent implements Responses.
 //
 // A pending key whose owner token is not this instance's was taken before
-// the database was last opened; its request is gone, so the caller takes
+// the database was last opened. Its request is gone, so the caller takes
 // the key over. A key past its expiry, pending or done, is deleted first,
 // so a request that outlived its TTL loses the key to the next caller.
 func (s *SQLiteResponses) BeginIdempotent(
@@ -139,8 +139,8 @@ func (s *SQLiteResponses) takeKey(ctx context.Context, tx *sql.Tx, b messages.Be
 
 // FinishIdempotent implements Responses.
 //
-// Finishing stores the answer until now plus the TTL given to
-// BeginIdempotent. A key that is already done keeps its first answer.
+// Finishing stores the status and body until now plus the TTL given to
+// BeginIdempotent. A key that is already done keeps its first result.
 // Abandoning deletes a pending key and is a no-op for a missing or done
 // one. Finishing a key that is neither pending nor done returns
 // messages.ErrNotFound: it expired or was never taken.
@@ -185,11 +185,11 @@ func (s *SQLiteResponses) storeAnswer(ctx context.Context, f messages.FinishIdem
 		WHERE session_key = ? AND key = ? AND state = ?`,
 		keyDone, f.Status, body, now, now, f.SessionKey, f.Key, keyPending)
 	if err != nil {
-		return classify(fmt.Errorf("storing answer for idempotency key %q: %w", f.Key, err))
+		return classify(fmt.Errorf("storing the result of idempotency key %q: %w", f.Key, err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return classify(fmt.Errorf("storing answer for idempotency key %q: %w", f.Key, err))
+		return classify(fmt.Errorf("storing the result of idempotency key %q: %w", f.Key, err))
 	}
 	if n > 0 {
 		return nil

@@ -19,12 +19,12 @@ import (
 // Responses is the storage behind the response store actor.
 type Responses interface {
 	// Put stores responses in one transaction (group commit), then evicts
-	// the least recently used beyond the limit; evicting or deleting also
+	// the least recently used beyond the limit. Evicting or deleting also
 	// removes conversation names pointing at the evicted ids. Replacing an
 	// existing id keeps its sequence number in the thread. A response that
 	// fails validation, or whose id belongs to another session key, is
-	// rejected while the others are stored; the returned *BatchError says
-	// which.
+	// rejected while the others are stored, and the returned *BatchError
+	// lists the rejected ones.
 	Put(ctx context.Context, rs []messages.StoredResponse) error
 	// Get returns the response with id owned by sessionKey and marks it
 	// recently used. It returns messages.ErrNotFound when sessionKey owns
@@ -38,12 +38,12 @@ type Responses interface {
 	Conversation(ctx context.Context, sessionKey, name string) (string, error)
 	// BeginIdempotent claims an idempotency key. It returns
 	// IdempotencyNew when the caller now owns the key, IdempotencyDone
-	// with the stored answer, ErrIdempotencyPending when a running
+	// with the stored status and body, ErrIdempotencyPending when a running
 	// request owns it, or messages.ErrIdempotencyConflict when the key
 	// was used with another fingerprint.
 	BeginIdempotent(ctx context.Context, b messages.BeginIdempotent, now time.Time) (messages.BeginIdempotentReply, error)
-	// FinishIdempotent stores the answer of a request that owns a key, or
-	// releases the key when f.Abandon is set.
+	// FinishIdempotent stores the status and body of a request that owns
+	// a key, or releases the key when f.Abandon is set.
 	FinishIdempotent(ctx context.Context, f messages.FinishIdempotent, now time.Time) error
 	// Count returns the number of stored responses.
 	Count(ctx context.Context) (int, error)
@@ -274,13 +274,16 @@ func (s *SQLiteResponses) putOne(ctx context.Context, tx *sql.Tx, r *messages.St
 }
 
 // insertResponse inserts a new response as the next turn of its thread.
+// The sequence number is read from the end of the (thread_key, seq) index,
+// which costs the same however long the thread is.
 func (s *SQLiteResponses) insertResponse(ctx context.Context, tx *sql.Tx, r *messages.StoredResponse) error {
 	tick := s.tick()
 	thread := threadKey(r.ID)
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO responses (id, session_key, thread_key, seq, previous_id, status,
 			instructions, body, history, created_at, accessed_at)
-		VALUES (?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM responses WHERE thread_key = ?),
+		VALUES (?, ?, ?, COALESCE((SELECT seq FROM responses WHERE thread_key = ?
+				ORDER BY seq DESC LIMIT 1), 0) + 1,
 			?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.SessionKey, thread, thread, nullIfEmpty(r.PreviousID), r.Status,
 		nullIfEmpty(r.Instructions), []byte(r.Body), historyBlob(r.History),
@@ -333,7 +336,7 @@ func (s *SQLiteResponses) evict(ctx context.Context, tx *sql.Tx) error {
 	}
 	_, err := tx.ExecContext(ctx, `
 		DELETE FROM responses WHERE id IN (
-			SELECT id FROM responses ORDER BY accessed_at, id LIMIT ?)`, excess)
+			SELECT id FROM responses ORDER BY accessed_at LIMIT ?)`, excess)
 	if err != nil {
 		return classify(fmt.Errorf("evicting %d responses: %w", excess, err))
 	}

@@ -162,15 +162,15 @@ func testMalformedIDs(t *testing.T, b backend) {
 	put(t, s, valid)
 
 	ids := map[string]string{
-		"empty":        "",
-		"prefix only":  "resp_",
-		"short":        valid.ID[:len(valid.ID)-1],
-		"long":         valid.ID + "0",
-		"uppercase":    strings.ToUpper(valid.ID[:5]) + valid.ID[5:],
+		"empty":         "",
+		"prefix only":   "resp_",
+		"short":         valid.ID[:len(valid.ID)-1],
+		"long":          valid.ID + "0",
+		"uppercase":     strings.ToUpper(valid.ID[:5]) + valid.ID[5:],
 		"uppercase hex": valid.ID[:5] + strings.ToUpper(valid.ID[5:]),
-		"wrong prefix": "msg__" + valid.ID[5:],
-		"not hex":      valid.ID[:10] + "g" + valid.ID[11:],
-		"sql":          "resp_' OR 1=1 --" + strings.Repeat("0", 37),
+		"wrong prefix":  "msg__" + valid.ID[5:],
+		"not hex":       valid.ID[:10] + "g" + valid.ID[11:],
+		"sql":           "resp_' OR 1=1 --" + strings.Repeat("0", 37),
 	}
 	for name, id := range ids {
 		t.Run(name, func(t *testing.T) {
@@ -262,11 +262,11 @@ func testChainValidation(t *testing.T, b backend) {
 		r    messages.StoredResponse
 		want string
 	}{
-		"other thread":     {otherThread, "thread"},
-		"previous is self": {self, "itself"},
+		"other thread":       {otherThread, "thread"},
+		"previous is self":   {self, "itself"},
 		"malformed previous": {malformed, "previous id"},
-		"empty status":     {noStatus, "status"},
-		"bad history":      {badHistory, "history"},
+		"empty status":       {noStatus, "status"},
+		"bad history":        {badHistory, "history"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -431,7 +431,7 @@ func testIdempotencyStates(t *testing.T, b backend) {
 	reply, err = begin(s, "a", "k", "fp1", ttl, now)
 	wantState(t, "Begin after Finish", reply, err, messages.IdempotencyDone)
 	if reply.Status != 201 || !bytes.Equal(reply.Body, []byte(`{"ok":true}`)) {
-		t.Errorf("stored answer = %d %s, want 201 {\"ok\":true}", reply.Status, reply.Body)
+		t.Errorf("stored result = %d %s, want 201 {\"ok\":true}", reply.Status, reply.Body)
 	}
 	_, err = begin(s, "a", "k", "fp2", ttl, now)
 	if !errors.Is(err, messages.ErrIdempotencyConflict) {
@@ -443,7 +443,7 @@ func testIdempotencyStates(t *testing.T, b backend) {
 	}
 	reply, _ = begin(s, "a", "k", "fp1", ttl, now)
 	if reply.Status != 201 {
-		t.Errorf("after a second Finish status = %d, want the first answer 201", reply.Status)
+		t.Errorf("after a second Finish status = %d, want the first result 201", reply.Status)
 	}
 }
 
@@ -485,9 +485,9 @@ func testIdempotencyTTL(t *testing.T, b backend) {
 		t.Fatalf("Finish: %v", err)
 	}
 	reply, err = begin(s, "a", "done", "fp", time.Hour, finishedAt.Add(59*time.Minute))
-	wantState(t, "Begin before the answer expires", reply, err, messages.IdempotencyDone)
+	wantState(t, "Begin before the result expires", reply, err, messages.IdempotencyDone)
 	reply, err = begin(s, "a", "done", "other", time.Hour, finishedAt.Add(time.Hour))
-	wantState(t, "Begin after the answer expired", reply, err, messages.IdempotencyNew)
+	wantState(t, "Begin after the result expired", reply, err, messages.IdempotencyNew)
 
 	reply, err = begin(s, "a", "stuck", "fp", time.Minute, start)
 	wantState(t, "Begin of a key that is never finished", reply, err, messages.IdempotencyNew)

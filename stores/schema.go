@@ -17,7 +17,7 @@ var responsesMigrations = []string{
 	// through the foreign key, which needs the index on response_id.
 	//
 	// idempotency: a pending row is owned by the store instance whose
-	// token is in owner. A done row keeps the answer until expires_at.
+	// token is in owner. A done row keeps the status and body until expires_at.
 	`
 CREATE TABLE responses (
 	id           TEXT PRIMARY KEY,

@@ -35,6 +35,10 @@ const (
 // another process before it fails with SQLITE_BUSY.
 const busyTimeoutMillis = 5000
 
+// statementCacheSize is how many prepared statements go-sqlite3 keeps per
+// connection, enough for every query of the response store.
+const statementCacheSize = 32
+
 // fileMode is the permission of the database and its -wal, -shm and
 // -journal files: the owner only.
 const fileMode fs.FileMode = 0o600
@@ -148,6 +152,7 @@ func sqliteDSN(path, vfs string) string {
 	query.Set("_busy_timeout", fmt.Sprint(busyTimeoutMillis))
 	query.Set("_txlock", "immediate")
 	query.Set("_foreign_keys", "1")
+	query.Set("_stmt_cache_size", fmt.Sprint(statementCacheSize))
 	if vfs != "" {
 		query.Set("vfs", vfs)
 	}
@@ -233,7 +238,7 @@ func (s *connSetup) configure(conn *sqlite3.SQLiteConn) error {
 	return nil
 }
 
-// setJournalMode asks for WAL and falls back to the rollback journal when
+// setJournalMode requests WAL and falls back to the rollback journal when
 // the file system cannot lock or SQLite keeps another mode.
 func (s *connSetup) setJournalMode(conn *sqlite3.SQLiteConn) (JournalMode, error) {
 	mode, err := pragmaText(conn, "PRAGMA journal_mode = WAL")

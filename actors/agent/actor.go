@@ -45,8 +45,8 @@ type run struct {
 type agentActor struct {
 	newBackend func() (Backend, error)
 	logger     *zap.Logger
-	// failures logs failed runs, sampled so that an upstream outage does
-	// not write one line per request.
+	// failures logs failed runs. It is sampled, so that an upstream outage
+	// logs the first 10 failures each second and then every 100th.
 	failures *zap.Logger
 	backend  Backend
 	runs     map[*run]struct{}
@@ -66,7 +66,8 @@ func Props(newBackend func() (Backend, error), logger *zap.Logger) *actor.Props 
 }
 
 // Producer returns a producer of fresh agent actors for callers that build
-// their own props. It opens nothing. The logger is used as given.
+// their own props. The producer opens nothing. The logger is used as given,
+// so a caller names it "agent" itself.
 func Producer(newBackend func() (Backend, error), logger *zap.Logger) actor.Producer {
 	if logger == nil {
 		logger = zap.NewNop()

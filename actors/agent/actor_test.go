@@ -448,3 +448,38 @@ func TestAgentLogs(t *testing.T) {
 		}
 	}
 }
+
+// panickingBackend panics in Run.
+type panickingBackend struct{}
+
+func (panickingBackend) Name() string { return "panicking" }
+func (panickingBackend) Close() error { return nil }
+func (panickingBackend) Run(
+	context.Context, *messages.AgentRequest, func(messages.AgentDelta),
+) messages.AgentReply {
+	panic("backend bug")
+}
+
+func TestAgentBackendPanic(t *testing.T) {
+	core, logs := observer.New(zapcore.ErrorLevel)
+	system := newSystem(t)
+	pid := spawnAgent(t, system, panickingBackend{}, zap.New(core))
+
+	res, err := system.Root.RequestFuture(pid, userRequest("boom", false), waitLimit).Result()
+	if err != nil {
+		t.Fatalf("request failed: %v", err)
+	}
+
+	reply := res.(*messages.AgentReply)
+	requireError(t, *reply, CodeUpstreamError)
+	if reply.RequestID != "req-1" {
+		t.Errorf("request id = %q, want req-1", reply.RequestID)
+	}
+	if n := logs.FilterMessage("agent backend panicked").Len(); n != 1 {
+		t.Errorf("logged %d panics, want 1", n)
+	}
+	_, err = system.Root.RequestFuture(pid, userRequest("again", false), waitLimit).Result()
+	if err != nil {
+		t.Fatalf("agent sent no reply after a panic: %v", err)
+	}
+}

@@ -10,33 +10,44 @@
 //     "turn N: TEXT", where N is the number of user messages and TEXT the
 //     text of the last one, so tests and benchmarks get deterministic
 //     answers.
-//   - [NewOpenAI] talks to any OpenAI-compatible upstream through POST
-//     {base_url}/chat/completions, streamed with server-sent events or not.
-//     It keeps a pool of keep-alive connections, ignores HTTP_PROXY and
-//     friends, and reports every failure as a typed [messages.AgentError]
-//     (see the Code constants) instead of an error value.
+//   - [NewOpenAI] sends requests to any OpenAI-compatible upstream through
+//     POST {base_url}/chat/completions, streamed with server-sent events or
+//     not. Its default transport keeps a pool of keep-alive connections and
+//     ignores the proxy environment variables (HTTP_PROXY, HTTPS_PROXY). A
+//     failed run is reported in the reply as a [messages.AgentError] with
+//     one of the Code constants, never as a Go error.
+//
+// [NewFromConfig] builds the backend that a [config.AgentConfig] selects.
 //
 // # The agent actor
 //
-// [Props] returns the actor. It builds its backend in Started by calling
-// the constructor it was given; a failure is escalated to the supervisor
+// [Props] returns the props of the agent actor, and [Producer] its
+// producer. The actor builds its backend in Started by calling the
+// constructor it was given. A failure there is escalated to the supervisor
 // as a *[messages.PlatformError], with Retryable false for an invalid
-// configuration. Whoever spawns it supervises it, the gateway in the
-// actorgate binary.
+// configuration. The actor that spawns the agent supervises it, which is
+// the gateway in the actorgate binary.
 //
 // It accepts:
 //
 //   - *[messages.AgentRequest]: the run starts on its own goroutine and the
 //     mailbox moves on at once. With Stream set, the sender receives zero
 //     or more *[messages.AgentDelta] messages, in order, and then one
-//     *[messages.AgentReply]; without it, only the reply. A request whose
-//     Deadline has passed is dropped without a reply, and nothing is sent
-//     once the Deadline passes during a run, so a requester's future never
-//     receives a late reply. A request without a sender is dropped with a
-//     warning. A second request with the RequestID of a running one is
-//     refused with the code "agent_busy".
-//   - *[messages.CancelAgentRequest]: cancels the run with that RequestID.
-//     The run replies with the code "cancelled". No reply to the cancel.
+//     *[messages.AgentReply]. Without it, the sender receives only the
+//     reply. The run's context ends at the request's Deadline, and the
+//     OpenAI backend adds its own timeout.
+//   - *[messages.CancelAgentRequest]: cancels the run with that RequestID,
+//     which then replies with the code "cancelled". The cancel itself gets
+//     no reply.
+//
+// A request is dropped without a reply when its Deadline has passed or it
+// has no sender (a warning is logged). A request with the RequestID of a
+// run still in progress is rejected with the code "agent_busy". Nothing is
+// sent to a requester once the Deadline has passed, because a reply that
+// reaches a protoactor-go future after it timed out causes a data race in
+// the pinned protoactor-go version. The deadline is checked just before
+// each send, so a send that starts an instant before the deadline still
+// goes out.
 //
 // On Restarting, Stopping and Stopped the actor cancels every run, waits
 // up to five seconds for their goroutines, and closes the backend. The

@@ -166,3 +166,5 @@ func countWords(s string) int {
 	}
 	return n
 }
+
+var _ Backend = echoBackend{}

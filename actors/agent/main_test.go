@@ -12,8 +12,8 @@ func TestMain(m *testing.M) {
 }
 
 // waitLimit bounds every wait in the tests. It is generous because the
-// tests run on shared machines under the race detector; no test passes or
-// fails by how fast something happens within it.
+// tests run on shared machines under the race detector, and it only turns
+// a hang into a failure.
 const waitLimit = 10 * time.Second
 
 // waitFor polls cond until it holds or waitLimit passes.

@@ -233,3 +233,5 @@ func (b *openAIBackend) newHTTPRequest(
 	}
 	return r, nil
 }
+
+var _ Backend = (*openAIBackend)(nil)

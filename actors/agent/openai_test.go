@@ -662,6 +662,8 @@ func TestOpenAIDeadline(t *testing.T) {
 }
 
 // cancelBound is how soon the upstream must see a cancelled request end.
+// It is the backend's contract rather than a measurement: cancelling the
+// context closes the connection, which the upstream notices at once.
 const cancelBound = time.Second
 
 func TestOpenAICancelMidStream(t *testing.T) {
@@ -841,7 +843,7 @@ func TestDefaultTransport(t *testing.T) {
 	}
 }
 
-// TestOpenAIEarlyResponse covers an upstream that answers before it has
+// TestOpenAIEarlyResponse covers an upstream that responds before it has
 // read the request body. The transport may then still be sending the body
 // after Do returns, so the pooled buffer must not be reused before the
 // transport closes it; the race detector checks that.

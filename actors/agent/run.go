@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"runtime/debug"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -28,18 +29,21 @@ func (a *agentActor) startRun(ctx actor.Context, req *messages.AgentRequest) {
 	root := ctx.ActorSystem().Root
 	if a.closed {
 		reply := refusal(req, CodeCancelled, "the agent is stopping")
+		a.debug("agent request rejected while stopping", req.RequestID)
 		root.Send(sender, &reply)
 		return
 	}
 	if a.backend == nil {
 		reply := refusal(req, CodeUpstreamUnavailable, "the agent backend failed to start; "+
 			"see the agent's error log")
+		a.debug("agent request rejected without a backend", req.RequestID)
 		root.Send(sender, &reply)
 		return
 	}
 	if req.RequestID != "" && a.byID[req.RequestID] != nil {
 		reply := refusal(req, CodeAgentBusy, "a run with request id "+req.RequestID+
 			" is already in progress; use a unique request id")
+		a.debug("agent request rejected as a duplicate", req.RequestID)
 		root.Send(sender, &reply)
 		return
 	}
@@ -125,22 +129,39 @@ type job struct {
 }
 
 // execute runs the backend and sends each delta, then the reply, to the
-// sender. Nothing is sent once the request's deadline has passed: a reply
-// that reaches a future after it timed out races inside protoactor-go.
+// sender. Nothing is sent once the request's deadline has passed, because a
+// reply that reaches a future after it timed out causes a data race in the
+// pinned protoactor-go version.
 func (j *job) execute(ctx context.Context) {
 	defer close(j.run.done)
-	var emit func(messages.AgentDelta)
-	if j.req.Stream {
-		emit = j.sendDelta
-	}
 
-	reply := j.backend.Run(ctx, j.req, emit)
+	reply := j.runBackend(ctx)
 	reply.RequestID = j.req.RequestID
 	if !expired(j.req.Deadline, time.Now()) {
 		j.root.Send(j.sender, &reply)
 	}
 	j.log(&reply)
 	j.root.Send(j.self, &runDone{run: j.run})
+}
+
+// runBackend calls the backend and turns a panic into a failed reply,
+// because no supervisor watches this goroutine and a panic here would end
+// the process.
+func (j *job) runBackend(ctx context.Context) (reply messages.AgentReply) {
+	defer func() {
+		if p := recover(); p != nil {
+			j.logger.Error("agent backend panicked", zap.String("request_id", j.req.RequestID),
+				zap.String("backend", j.backend.Name()), zap.Any("panic", p),
+				zap.ByteString("stack", debug.Stack()))
+			reply = messages.AgentReply{FinishReason: messages.FinishError}
+			fail(&reply, CodeUpstreamError, "the agent backend failed with an internal error", 0)
+		}
+	}()
+	var emit func(messages.AgentDelta)
+	if j.req.Stream {
+		emit = j.sendDelta
+	}
+	return j.backend.Run(ctx, j.req, emit)
 }
 
 func (j *job) sendDelta(d messages.AgentDelta) {

@@ -254,7 +254,8 @@ func (st *streamState) decode(data []byte) error {
 		return err
 	}
 	// The value ended inside data, so the bytes not consumed are its tail.
-	rest := data[len(data)-int(st.fed-st.decoder.InputOffset()):]
+	unread := min(int(st.fed-st.decoder.InputOffset()), len(data))
+	rest := data[len(data)-unread:]
 	if len(bytes.TrimSpace(rest)) > 0 {
 		return fmt.Errorf("unexpected data after the JSON value: %.20q", rest)
 	}

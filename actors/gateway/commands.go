@@ -1,9 +1,8 @@
 package gateway
 
 import (
-	"time"
-
 	"fmt"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"

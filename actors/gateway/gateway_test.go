@@ -416,8 +416,13 @@ func TestBackoffCeilingAndJitter(t *testing.T) {
 		attempt int
 		want    time.Duration
 	}{
-		{0, time.Second}, {1, time.Second}, {2, 2 * time.Second}, {3, 4 * time.Second},
-		{9, 256 * time.Second}, {10, 5 * time.Minute}, {1000, 5 * time.Minute},
+		{0, time.Second},
+		{1, time.Second},
+		{2, 2 * time.Second},
+		{3, 4 * time.Second},
+		{9, 256 * time.Second},
+		{10, 5 * time.Minute},
+		{1000, 5 * time.Minute},
 	}
 	for _, c := range cases {
 		if got := b.Ceiling(c.attempt); got != c.want {

@@ -13,13 +13,13 @@ import (
 	"github.com/actorgate/actorgate/stores"
 )
 
-// flush asks the actor to write its pending batch. It is sent by the actor
-// to itself, so it lands behind every write already queued.
+// flush is the request to write the pending batch. The actor sends it to
+// itself, so it lands behind every write already queued.
 type flush struct{}
 
-// reopen asks the actor to try opening the storage again. token ties it to
-// the timer of one actor instance, so a late timer of an earlier instance
-// does nothing.
+// reopen is the request to try opening the storage again. Its token ties
+// it to the timer of one actor instance, so a late timer of an earlier
+// instance does nothing.
 type reopen struct {
 	token *retryToken
 }
@@ -32,7 +32,8 @@ type storeActor struct {
 	logger *zap.Logger
 
 	store stores.Responses
-	// openErr is why store is nil, once a start or open attempt failed.
+	// openErr is the error of the last failed start or open attempt, and
+	// nil while the storage is open.
 	openErr error
 	// retryable is false when openErr is a configuration error.
 	retryable  bool
@@ -174,7 +175,7 @@ func (a *storeActor) reopen(ctx actor.Context, msg *reopen) {
 	a.open(ctx)
 }
 
-// close writes the pending batch, answers the parked requests, stops the
+// close writes the pending batch, replies to the parked requests, stops the
 // retry timer and closes the storage. Only the first call does anything,
 // and it never panics, because a panic in a lifecycle handler can restart
 // a stopping actor or wedge its parent.

@@ -211,18 +211,30 @@ func TestUnavailableReplies(t *testing.T) {
 		msg any
 		err func(any) error
 	}{
-		"put": {&messages.PutResponse{Response: newResponse(t, "a")},
-			func(r any) error { return r.(*messages.PutResponseReply).Err }},
-		"get": {&messages.GetResponse{ID: id},
-			func(r any) error { return r.(*messages.GetResponseReply).Err }},
-		"delete": {&messages.DeleteResponse{ID: id},
-			func(r any) error { return r.(*messages.DeleteResponseReply).Err }},
-		"conversation": {&messages.GetConversation{Name: "c"},
-			func(r any) error { return r.(*messages.GetConversationReply).Err }},
-		"begin": {&messages.BeginIdempotent{Key: "k", Fingerprint: "f", TTL: time.Hour},
-			func(r any) error { return r.(*messages.BeginIdempotentReply).Err }},
-		"finish": {&messages.FinishIdempotent{Key: "k", Status: 200},
-			func(r any) error { return r.(*messages.FinishIdempotentReply).Err }},
+		"put": {
+			&messages.PutResponse{Response: newResponse(t, "a")},
+			func(r any) error { return r.(*messages.PutResponseReply).Err },
+		},
+		"get": {
+			&messages.GetResponse{ID: id},
+			func(r any) error { return r.(*messages.GetResponseReply).Err },
+		},
+		"delete": {
+			&messages.DeleteResponse{ID: id},
+			func(r any) error { return r.(*messages.DeleteResponseReply).Err },
+		},
+		"conversation": {
+			&messages.GetConversation{Name: "c"},
+			func(r any) error { return r.(*messages.GetConversationReply).Err },
+		},
+		"begin": {
+			&messages.BeginIdempotent{Key: "k", Fingerprint: "f", TTL: time.Hour},
+			func(r any) error { return r.(*messages.BeginIdempotentReply).Err },
+		},
+		"finish": {
+			&messages.FinishIdempotent{Key: "k", Status: 200},
+			func(r any) error { return r.(*messages.FinishIdempotentReply).Err },
+		},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -240,9 +252,9 @@ func TestUnavailableReplies(t *testing.T) {
 
 func TestInvalidConfig(t *testing.T) {
 	cases := map[string]func(*Config){
-		"empty path":         func(c *Config) { c.Path = "" },
-		"negative max":       func(c *Config) { c.MaxResponses = -1 },
-		"negative retry":     func(c *Config) { c.RetryOpen = -time.Second },
+		"empty path":     func(c *Config) { c.Path = "" },
+		"negative max":   func(c *Config) { c.MaxResponses = -1 },
+		"negative retry": func(c *Config) { c.RetryOpen = -time.Second },
 	}
 	for name, change := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -385,8 +397,10 @@ func TestParkedIdempotency(t *testing.T) {
 	system := newSystem(t)
 	pid := spawnStore(t, system, testConfig(t, nil))
 	beginMsg := func(id, fingerprint string) *messages.BeginIdempotent {
-		return &messages.BeginIdempotent{RequestID: id, SessionKey: "s", Key: "k",
-			Fingerprint: fingerprint, TTL: time.Hour}
+		return &messages.BeginIdempotent{
+			RequestID: id, SessionKey: "s", Key: "k",
+			Fingerprint: fingerprint, TTL: time.Hour,
+		}
 	}
 
 	owner := request[*messages.BeginIdempotentReply](t, system, pid, beginMsg("owner", "fp"))
@@ -425,7 +439,7 @@ func TestParkedIdempotency(t *testing.T) {
 	}
 	if got := res.(*messages.BeginIdempotentReply); got.Err != nil ||
 		got.State != messages.IdempotencyDone || string(got.Body) != "answer" || got.Status != 200 {
-		t.Errorf("third waiter after Finish = %+v, want done with the answer", got)
+		t.Errorf("third waiter after Finish = %+v, want done with the stored result", got)
 	}
 }
 

@@ -25,27 +25,27 @@
 // queued in the mailbox. On flush, one transaction writes the whole batch,
 // at most [MaxBatch] responses at a time, and then every writer gets its
 // reply. Any other request writes the pending batch first, so a read
-// always sees the writes acknowledged before it.
+// always returns the writes acknowledged before it.
 //
 // # Idempotency keys
 //
-// A BeginIdempotent for a key that a running request holds is parked: the
-// reply waits until the FinishIdempotent for that key arrives. Then each
-// parked request asks again in arrival order: it gets the stored answer,
-// or, when the owner abandoned the key, the first becomes the new owner
-// and the others stay parked. A parked request whose requester stopped
-// waiting (its future timed out) is dropped without a reply.
+// A BeginIdempotent for a key that a running request holds is parked, so
+// its reply waits until the FinishIdempotent for that key arrives. Then
+// the parked requests ask again in arrival order. Each gets the stored
+// result, or, when the owner abandoned the key, the first becomes the new
+// owner and the others stay parked. A parked request whose requester
+// stopped waiting (its future timed out) is dropped without a reply.
 //
 // # Failures
 //
 // The database is opened in *actor.Started and closed in one idempotent
 // close called from *actor.Restarting, *actor.Stopping and
-// *actor.Stopped; the Props producer opens nothing. When the database
-// cannot be opened, the actor does not fail: it answers every request with
-// an error matching messages.ErrStoreUnavailable that names the cause, and
-// tries to open again every Config.RetryOpen. A write that fails because
-// of the disk gets the same error, reads keep working when the disk allows
-// them, and the next write tries again.
+// *actor.Stopped. The Props producer opens nothing. When the database
+// cannot be opened, the actor does not fail. It replies to every request
+// with an error matching messages.ErrStoreUnavailable that names the
+// cause, and tries to open the database again every Config.RetryOpen. A
+// write that fails because of the disk gets the same error, reads keep
+// working when the disk allows them, and the next write tries again.
 //
 // # Supervision
 //

@@ -16,7 +16,7 @@ var (
 
 	// ErrIdempotencyPending is the error in a BeginIdempotentReply when
 	// too many requests already wait for the same key. The caller may
-	// retry later; HTTP servers usually answer 409.
+	// retry later, and an HTTP server usually responds with 409.
 	ErrIdempotencyPending = stores.ErrIdempotencyPending
 
 	// ErrInvalidArgument is the error in a reply to a request that failed

@@ -26,10 +26,10 @@ import (
 // against a hung actor, not an assertion about speed.
 const requestTimeout = 30 * time.Second
 
-// newSystem returns an actor system whose own logs are discarded. Its
-// dead-letter throttle period is short because the throttle runs a
-// goroutine for one period after a dead letter, which goleak would report;
-// stopping an actor twice sends dead letters on purpose.
+// newSystem returns an actor system whose own logs are discarded. Stopping
+// an actor twice sends dead letters, and after a dead letter the throttle
+// runs a goroutine for one throttle period. The period is short so that
+// goleak does not report that goroutine.
 func newSystem(t testing.TB) *actor.ActorSystem {
 	t.Helper()
 	system := actor.NewActorSystem(

@@ -75,8 +75,8 @@ func (a *storeActor) finish(ctx actor.Context, msg *messages.FinishIdempotent) {
 }
 
 // wake lets the requests parked on a key ask again in arrival order. Each
-// gets the stored answer, or the key when it was released; those that
-// find it held again, by an earlier waiter, stay parked.
+// gets the stored status and body, or the key when it was released. The
+// requests that find the key taken again by an earlier waiter stay parked.
 func (a *storeActor) wake(ctx actor.Context, id keyID) {
 	waiting := a.liveWaiters(ctx, a.parked[id])
 	delete(a.parked, id)
@@ -91,7 +91,7 @@ func (a *storeActor) wake(ctx actor.Context, id keyID) {
 	}
 }
 
-// releaseParked answers every parked request when the actor stops.
+// releaseParked replies to every parked request when the actor stops.
 func (a *storeActor) releaseParked(ctx actor.Context) {
 	for id, waiting := range a.parked {
 		for _, p := range a.liveWaiters(ctx, waiting) {

@@ -19,11 +19,11 @@ import (
 // it.
 type restartRequest struct{}
 
-// childRequest asks testSupervisor for the PID of its child.
+// childRequest is the request for the PID of testSupervisor's child.
 type childRequest struct{}
 
-// testParent stands in for the API server adapter: it spawns the store as
-// its child when it starts and forwards store requests to it.
+// testParent is a minimal API server adapter. It spawns the store as its
+// child when it starts and forwards store requests to it.
 type testParent struct {
 	cfg   Config
 	store *actor.PID

@@ -69,141 +69,229 @@ func TestDecodeChatRequestErrors(t *testing.T) {
 		{"message null", chatBody(`[null]`), "messages[0]", CodeInvalidType},
 		{"role missing", chatBody(`[{"content":"x"}]`), "messages[0].role", CodeMissingParameter},
 		{"role number", chatBody(`[{"role":1,"content":"x"}]`), "messages[0].role", CodeInvalidType},
-		{"role unknown", chatBody(`[{"role":"robot","content":"x"}]`), "messages[0].role",
-			CodeInvalidValue},
-		{"role second", chatBody(`[{"role":"user","content":"x"},{"role":"","content":"x"}]`),
-			"messages[1].role", CodeInvalidValue},
-		{"name number", chatBody(`[{"role":"user","content":"x","name":3}]`),
-			"messages[0].name", CodeInvalidType},
-		{"user content null", chatBody(`[{"role":"user","content":null}]`),
-			"messages[0].content", CodeMissingParameter},
-		{"user content missing", chatBody(`[{"role":"user"}]`), "messages[0].content",
-			CodeMissingParameter},
-		{"system content null", chatBody(`[{"role":"system","content":null}]`),
-			"messages[0].content", CodeMissingParameter},
-		{"assistant content null", chatBody(`[{"role":"assistant","content":null}]`),
-			"messages[0].content", CodeMissingParameter},
-		{"content number", chatBody(`[{"role":"user","content":42}]`), "messages[0].content",
-			CodeInvalidType},
-		{"content object", chatBody(`[{"role":"user","content":{"text":"x"}}]`),
-			"messages[0].content", CodeInvalidType},
-		{"part not object", chatBody(`[{"role":"user","content":["x"]}]`),
-			"messages[0].content[0]", CodeInvalidType},
-		{"part type missing", chatBody(`[{"role":"user","content":[{"text":"x"}]}]`),
-			"messages[0].content[0].type", CodeMissingParameter},
-		{"part type unknown", chatBody(`[{"role":"user","content":[{"type":"text","text":"a"},`+
+		{
+			"role unknown", chatBody(`[{"role":"robot","content":"x"}]`), "messages[0].role",
+			CodeInvalidValue,
+		},
+		{
+			"role second", chatBody(`[{"role":"user","content":"x"},{"role":"","content":"x"}]`),
+			"messages[1].role", CodeInvalidValue,
+		},
+		{
+			"name number", chatBody(`[{"role":"user","content":"x","name":3}]`),
+			"messages[0].name", CodeInvalidType,
+		},
+		{
+			"user content null", chatBody(`[{"role":"user","content":null}]`),
+			"messages[0].content", CodeMissingParameter,
+		},
+		{
+			"user content missing", chatBody(`[{"role":"user"}]`), "messages[0].content",
+			CodeMissingParameter,
+		},
+		{
+			"system content null", chatBody(`[{"role":"system","content":null}]`),
+			"messages[0].content", CodeMissingParameter,
+		},
+		{
+			"assistant content null", chatBody(`[{"role":"assistant","content":null}]`),
+			"messages[0].content", CodeMissingParameter,
+		},
+		{
+			"content number", chatBody(`[{"role":"user","content":42}]`), "messages[0].content",
+			CodeInvalidType,
+		},
+		{
+			"content object", chatBody(`[{"role":"user","content":{"text":"x"}}]`),
+			"messages[0].content", CodeInvalidType,
+		},
+		{
+			"part not object", chatBody(`[{"role":"user","content":["x"]}]`),
+			"messages[0].content[0]", CodeInvalidType,
+		},
+		{
+			"part type missing", chatBody(`[{"role":"user","content":[{"text":"x"}]}]`),
+			"messages[0].content[0].type", CodeMissingParameter,
+		},
+		{"part type unknown", chatBody(`[{"role":"user","content":[{"type":"text","text":"a"},` +
 			`{"type":"video","video":"v"}]}]`), "messages[0].content[1].type", CodeUnsupported},
-		{"part type audio", chatBody(`[{"role":"user","content":[{"type":"input_audio"}]}]`),
-			"messages[0].content[0].type", CodeUnsupported},
-		{"text part text missing", chatBody(`[{"role":"user","content":[{"type":"text"}]}]`),
-			"messages[0].content[0].text", CodeMissingParameter},
-		{"text part text number", chatBody(`[{"role":"user","content":[{"type":"text",`+
+		{
+			"part type audio", chatBody(`[{"role":"user","content":[{"type":"input_audio"}]}]`),
+			"messages[0].content[0].type", CodeUnsupported,
+		},
+		{
+			"text part text missing", chatBody(`[{"role":"user","content":[{"type":"text"}]}]`),
+			"messages[0].content[0].text", CodeMissingParameter,
+		},
+		{"text part text number", chatBody(`[{"role":"user","content":[{"type":"text",` +
 			`"text":5}]}]`), "messages[0].content[0].text", CodeInvalidType},
-		{"image part missing url object", chatBody(`[{"role":"user","content":`+
+		{"image part missing url object", chatBody(`[{"role":"user","content":` +
 			`[{"type":"image_url"}]}]`), "messages[0].content[0].image_url", CodeMissingParameter},
-		{"image part url missing", chatBody(`[{"role":"user","content":`+
-			`[{"type":"image_url","image_url":{}}]}]`), "messages[0].content[0].image_url.url",
-			CodeMissingParameter},
-		{"image part url ftp", chatBody(`[{"role":"user","content":[{"type":"image_url",`+
-			`"image_url":{"url":"ftp://h/x.png"}}]}]`), "messages[0].content[0].image_url.url",
-			CodeInvalidValue},
-		{"image part url relative", chatBody(`[{"role":"user","content":[{"type":"image_url",`+
-			`"image_url":{"url":"/x.png"}}]}]`), "messages[0].content[0].image_url.url",
-			CodeInvalidValue},
-		{"image part url no host", chatBody(`[{"role":"user","content":[{"type":"image_url",`+
-			`"image_url":{"url":"https:///x.png"}}]}]`), "messages[0].content[0].image_url.url",
-			CodeInvalidValue},
-		{"image part data text", chatBody(`[{"role":"user","content":[{"type":"image_url",`+
-			`"image_url":{"url":"data:text/plain;base64,aGk="}}]}]`),
-			"messages[0].content[0].image_url.url", CodeInvalidValue},
-		{"image part data not base64", chatBody(`[{"role":"user","content":[{"type":"image_url",`+
-			`"image_url":{"url":"data:image/png,abc"}}]}]`),
-			"messages[0].content[0].image_url.url", CodeInvalidValue},
-		{"image part data bad chars", chatBody(`[{"role":"user","content":[{"type":"image_url",`+
-			`"image_url":{"url":"data:image/png;base64,ab$d"}}]}]`),
-			"messages[0].content[0].image_url.url", CodeInvalidValue},
-		{"image part data empty", chatBody(`[{"role":"user","content":[{"type":"image_url",`+
-			`"image_url":{"url":"data:image/png;base64,"}}]}]`),
-			"messages[0].content[0].image_url.url", CodeInvalidValue},
-		{"image part data bad padding", chatBody(`[{"role":"user","content":[{"type":"image_url",`+
-			`"image_url":{"url":"data:image/png;base64,a==="}}]}]`),
-			"messages[0].content[0].image_url.url", CodeInvalidValue},
-		{"image part url number", chatBody(`[{"role":"user","content":[{"type":"image_url",`+
+		{
+			"image part url missing", chatBody(`[{"role":"user","content":` +
+				`[{"type":"image_url","image_url":{}}]}]`), "messages[0].content[0].image_url.url",
+			CodeMissingParameter,
+		},
+		{
+			"image part url ftp", chatBody(`[{"role":"user","content":[{"type":"image_url",` +
+				`"image_url":{"url":"ftp://h/x.png"}}]}]`), "messages[0].content[0].image_url.url",
+			CodeInvalidValue,
+		},
+		{
+			"image part url relative", chatBody(`[{"role":"user","content":[{"type":"image_url",` +
+				`"image_url":{"url":"/x.png"}}]}]`), "messages[0].content[0].image_url.url",
+			CodeInvalidValue,
+		},
+		{
+			"image part url no host", chatBody(`[{"role":"user","content":[{"type":"image_url",` +
+				`"image_url":{"url":"https:///x.png"}}]}]`), "messages[0].content[0].image_url.url",
+			CodeInvalidValue,
+		},
+		{
+			"image part data text", chatBody(`[{"role":"user","content":[{"type":"image_url",` +
+				`"image_url":{"url":"data:text/plain;base64,aGk="}}]}]`),
+			"messages[0].content[0].image_url.url", CodeInvalidValue,
+		},
+		{
+			"image part data not base64", chatBody(`[{"role":"user","content":[{"type":"image_url",` +
+				`"image_url":{"url":"data:image/png,abc"}}]}]`),
+			"messages[0].content[0].image_url.url", CodeInvalidValue,
+		},
+		{
+			"image part data bad chars", chatBody(`[{"role":"user","content":[{"type":"image_url",` +
+				`"image_url":{"url":"data:image/png;base64,ab$d"}}]}]`),
+			"messages[0].content[0].image_url.url", CodeInvalidValue,
+		},
+		{
+			"image part data empty", chatBody(`[{"role":"user","content":[{"type":"image_url",` +
+				`"image_url":{"url":"data:image/png;base64,"}}]}]`),
+			"messages[0].content[0].image_url.url", CodeInvalidValue,
+		},
+		{
+			"image part data bad padding", chatBody(`[{"role":"user","content":[{"type":"image_url",` +
+				`"image_url":{"url":"data:image/png;base64,a==="}}]}]`),
+			"messages[0].content[0].image_url.url", CodeInvalidValue,
+		},
+		{"image part url number", chatBody(`[{"role":"user","content":[{"type":"image_url",` +
 			`"image_url":{"url":7}}]}]`), "messages[0].content[0].image_url.url", CodeInvalidType},
-		{"image part detail number", chatBody(`[{"role":"user","content":[{"type":"image_url",`+
-			`"image_url":{"url":"https://h/x.png","detail":1}}]}]`),
-			"messages[0].content[0].image_url.detail", CodeInvalidType},
-		{"tool without call id", chatBody(`[{"role":"tool","content":"r"}]`),
-			"messages[0].tool_call_id", CodeMissingParameter},
-		{"tool call id empty", chatBody(`[{"role":"tool","content":"r","tool_call_id":""}]`),
-			"messages[0].tool_call_id", CodeInvalidValue},
-		{"tool call id number", chatBody(`[{"role":"tool","content":"r","tool_call_id":1}]`),
-			"messages[0].tool_call_id", CodeInvalidType},
-		{"function without name", chatBody(`[{"role":"function","content":"r"}]`),
-			"messages[0].name", CodeMissingParameter},
-		{"tool_calls object", chatBody(`[{"role":"assistant","tool_calls":{}}]`),
-			"messages[0].tool_calls", CodeInvalidType},
-		{"tool_calls id missing", chatBody(`[{"role":"assistant","tool_calls":[{"type":"function",`+
-			`"function":{"name":"f","arguments":"{}"}}]}]`), "messages[0].tool_calls[0].id",
-			CodeMissingParameter},
-		{"tool_calls type wrong", chatBody(`[{"role":"assistant","tool_calls":[{"id":"c",`+
-			`"type":"custom","function":{"name":"f","arguments":"{}"}}]}]`),
-			"messages[0].tool_calls[0].type", CodeUnsupported},
-		{"tool_calls function missing", chatBody(`[{"role":"assistant","tool_calls":[{"id":"c",`+
+		{
+			"image part detail number", chatBody(`[{"role":"user","content":[{"type":"image_url",` +
+				`"image_url":{"url":"https://h/x.png","detail":1}}]}]`),
+			"messages[0].content[0].image_url.detail", CodeInvalidType,
+		},
+		{
+			"tool without call id", chatBody(`[{"role":"tool","content":"r"}]`),
+			"messages[0].tool_call_id", CodeMissingParameter,
+		},
+		{
+			"tool call id empty", chatBody(`[{"role":"tool","content":"r","tool_call_id":""}]`),
+			"messages[0].tool_call_id", CodeInvalidValue,
+		},
+		{
+			"tool call id number", chatBody(`[{"role":"tool","content":"r","tool_call_id":1}]`),
+			"messages[0].tool_call_id", CodeInvalidType,
+		},
+		{
+			"function without name", chatBody(`[{"role":"function","content":"r"}]`),
+			"messages[0].name", CodeMissingParameter,
+		},
+		{
+			"tool_calls object", chatBody(`[{"role":"assistant","tool_calls":{}}]`),
+			"messages[0].tool_calls", CodeInvalidType,
+		},
+		{
+			"tool_calls id missing", chatBody(`[{"role":"assistant","tool_calls":[{"type":"function",` +
+				`"function":{"name":"f","arguments":"{}"}}]}]`), "messages[0].tool_calls[0].id",
+			CodeMissingParameter,
+		},
+		{
+			"tool_calls type wrong", chatBody(`[{"role":"assistant","tool_calls":[{"id":"c",` +
+				`"type":"custom","function":{"name":"f","arguments":"{}"}}]}]`),
+			"messages[0].tool_calls[0].type", CodeUnsupported,
+		},
+		{"tool_calls function missing", chatBody(`[{"role":"assistant","tool_calls":[{"id":"c",` +
 			`"type":"function"}]}]`), "messages[0].tool_calls[0].function", CodeMissingParameter},
-		{"tool_calls function string", chatBody(`[{"role":"assistant","tool_calls":[{"id":"c",`+
-			`"type":"function","function":"f"}]}]`), "messages[0].tool_calls[0].function",
-			CodeInvalidType},
-		{"tool_calls name missing", chatBody(`[{"role":"assistant","tool_calls":[{"id":"a",`+
-			`"type":"function","function":{"name":"f","arguments":"{}"}},{"id":"b",`+
-			`"type":"function","function":{"arguments":"{}"}}]}]`),
-			"messages[0].tool_calls[1].function.name", CodeMissingParameter},
-		{"tool_calls arguments object", chatBody(`[{"role":"assistant","tool_calls":[{"id":"c",`+
-			`"type":"function","function":{"name":"f","arguments":{}}}]}]`),
-			"messages[0].tool_calls[0].function.arguments", CodeInvalidType},
-		{"tool_calls arguments missing", chatBody(`[{"role":"assistant","tool_calls":[{"id":"c",`+
-			`"type":"function","function":{"name":"f"}}]}]`),
-			"messages[0].tool_calls[0].function.arguments", CodeMissingParameter},
+		{
+			"tool_calls function string", chatBody(`[{"role":"assistant","tool_calls":[{"id":"c",` +
+				`"type":"function","function":"f"}]}]`), "messages[0].tool_calls[0].function",
+			CodeInvalidType,
+		},
+		{
+			"tool_calls name missing", chatBody(`[{"role":"assistant","tool_calls":[{"id":"a",` +
+				`"type":"function","function":{"name":"f","arguments":"{}"}},{"id":"b",` +
+				`"type":"function","function":{"arguments":"{}"}}]}]`),
+			"messages[0].tool_calls[1].function.name", CodeMissingParameter,
+		},
+		{
+			"tool_calls arguments object", chatBody(`[{"role":"assistant","tool_calls":[{"id":"c",` +
+				`"type":"function","function":{"name":"f","arguments":{}}}]}]`),
+			"messages[0].tool_calls[0].function.arguments", CodeInvalidType,
+		},
+		{
+			"tool_calls arguments missing", chatBody(`[{"role":"assistant","tool_calls":[{"id":"c",` +
+				`"type":"function","function":{"name":"f"}}]}]`),
+			"messages[0].tool_calls[0].function.arguments", CodeMissingParameter,
+		},
 		{"model number", `{"model":5,"messages":` + user + `}`, "model", CodeInvalidType},
 		{"model object", `{"model":{},"messages":` + user + `}`, "model", CodeInvalidType},
 		{"stream string", chatBody(user, `"stream":"true"`), "stream", CodeInvalidType},
 		{"stream number", chatBody(user, `"stream":1`), "stream", CodeInvalidType},
-		{"stream_options array", chatBody(user, `"stream_options":[]`), "stream_options",
-			CodeInvalidType},
-		{"include_usage string", chatBody(user, `"stream_options":{"include_usage":"yes"}`),
-			"stream_options.include_usage", CodeInvalidType},
+		{
+			"stream_options array", chatBody(user, `"stream_options":[]`), "stream_options",
+			CodeInvalidType,
+		},
+		{
+			"include_usage string", chatBody(user, `"stream_options":{"include_usage":"yes"}`),
+			"stream_options.include_usage", CodeInvalidType,
+		},
 		{"n two", chatBody(user, `"n":2`), "n", CodeUnsupported},
 		{"n zero", chatBody(user, `"n":0`), "n", CodeUnsupported},
 		{"n string", chatBody(user, `"n":"1"`), "n", CodeInvalidType},
 		{"n float", chatBody(user, `"n":1.5`), "n", CodeInvalidType},
 		{"tools object", chatBody(user, `"tools":{}`), "tools", CodeInvalidType},
 		{"tools item string", chatBody(user, `"tools":["f"]`), "tools[0]", CodeInvalidType},
-		{"tools type missing", chatBody(user, `"tools":[{"function":{"name":"f"}}]`),
-			"tools[0].type", CodeMissingParameter},
-		{"tools type web", chatBody(user, `"tools":[{"type":"web_search"}]`), "tools[0].type",
-			CodeUnsupported},
-		{"tools function missing", chatBody(user, `"tools":[{"type":"function"}]`),
-			"tools[0].function", CodeMissingParameter},
-		{"tools name missing", chatBody(user, `"tools":[{"type":"function","function":{"name":"a"}},`+
-			`{"type":"function","function":{"description":"d"}}]`), "tools[1].function.name",
-			CodeMissingParameter},
+		{
+			"tools type missing", chatBody(user, `"tools":[{"function":{"name":"f"}}]`),
+			"tools[0].type", CodeMissingParameter,
+		},
+		{
+			"tools type web", chatBody(user, `"tools":[{"type":"web_search"}]`), "tools[0].type",
+			CodeUnsupported,
+		},
+		{
+			"tools function missing", chatBody(user, `"tools":[{"type":"function"}]`),
+			"tools[0].function", CodeMissingParameter,
+		},
+		{
+			"tools name missing", chatBody(user, `"tools":[{"type":"function","function":{"name":"a"}},`+
+				`{"type":"function","function":{"description":"d"}}]`), "tools[1].function.name",
+			CodeMissingParameter,
+		},
 		{"tools parameters string", chatBody(user, `"tools":[{"type":"function","function":`+
 			`{"name":"f","parameters":"{}"}}]`), "tools[0].function.parameters", CodeInvalidType},
 		{"tools description number", chatBody(user, `"tools":[{"type":"function","function":`+
 			`{"name":"f","description":1}}]`), "tools[0].function.description", CodeInvalidType},
 		{"tools strict string", chatBody(user, `"tools":[{"type":"function","function":`+
 			`{"name":"f","strict":"yes"}}]`), "tools[0].function.strict", CodeInvalidType},
-		{"tool_choice unknown", chatBody(user, `"tool_choice":"always"`), "tool_choice",
-			CodeInvalidValue},
+		{
+			"tool_choice unknown", chatBody(user, `"tool_choice":"always"`), "tool_choice",
+			CodeInvalidValue,
+		},
 		{"tool_choice number", chatBody(user, `"tool_choice":1`), "tool_choice", CodeInvalidType},
 		{"tool_choice function without name", chatBody(user, `"tool_choice":{"type":"function",`+
 			`"function":{}}`), "tool_choice.function.name", CodeMissingParameter},
-		{"tool_choice function missing", chatBody(user, `"tool_choice":{"type":"function"}`),
-			"tool_choice.function", CodeMissingParameter},
-		{"tool_choice type unknown", chatBody(user, `"tool_choice":{"type":"custom"}`),
-			"tool_choice.type", CodeUnsupported},
-		{"temperature string", chatBody(user, `"temperature":"hot"`), "temperature",
-			CodeInvalidType},
+		{
+			"tool_choice function missing", chatBody(user, `"tool_choice":{"type":"function"}`),
+			"tool_choice.function", CodeMissingParameter,
+		},
+		{
+			"tool_choice type unknown", chatBody(user, `"tool_choice":{"type":"custom"}`),
+			"tool_choice.type", CodeUnsupported,
+		},
+		{
+			"temperature string", chatBody(user, `"temperature":"hot"`), "temperature",
+			CodeInvalidType,
+		},
 		{"top_p bool", chatBody(user, `"top_p":true`), "top_p", CodeInvalidType},
 		{"max_tokens float", chatBody(user, `"max_tokens":10.5`), "max_tokens", CodeInvalidType},
 		{"max_tokens huge", chatBody(user, `"max_tokens":1e400`), "max_tokens", CodeInvalidType},
@@ -211,8 +299,10 @@ func TestDecodeChatRequestErrors(t *testing.T) {
 		{"user number", chatBody(user, `"user":1`), "user", CodeInvalidType},
 		{"stop number", chatBody(user, `"stop":1`), "stop", CodeInvalidType},
 		{"stop mixed array", chatBody(user, `"stop":["a",1]`), "stop", CodeInvalidType},
-		{"response_format string", chatBody(user, `"response_format":"json"`),
-			"response_format", CodeInvalidType},
+		{
+			"response_format string", chatBody(user, `"response_format":"json"`),
+			"response_format", CodeInvalidType,
+		},
 		{"logprobs string", chatBody(user, `"logprobs":"no"`), "logprobs", CodeInvalidType},
 	}
 	for _, tc := range cases {
@@ -252,13 +342,19 @@ func TestDecodeChatRequestCaps(t *testing.T) {
 	half := strings.Repeat("b", MaxMessageText/2+1)
 	cases := []decodeErrorCase{
 		{"too many messages", chatBody(tooMany), "messages", CodeTooLarge},
-		{"text too large", chatBody(`[{"role":"user","content":"` + bigText + `"}]`),
-			"messages[0].content", CodeTooLarge},
-		{"too many parts", chatBody(`[{"role":"user","content":` + parts + `}]`),
-			"messages[0].content", CodeTooLarge},
-		{"parts text too large", chatBody(`[{"role":"user","content":[{"type":"text","text":"` +
-			half + `"},{"type":"text","text":"` + half + `"}]}]`), "messages[0].content",
-			CodeTooLarge},
+		{
+			"text too large", chatBody(`[{"role":"user","content":"` + bigText + `"}]`),
+			"messages[0].content", CodeTooLarge,
+		},
+		{
+			"too many parts", chatBody(`[{"role":"user","content":` + parts + `}]`),
+			"messages[0].content", CodeTooLarge,
+		},
+		{
+			"parts text too large", chatBody(`[{"role":"user","content":[{"type":"text","text":"` +
+				half + `"},{"type":"text","text":"` + half + `"}]}]`), "messages[0].content",
+			CodeTooLarge,
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -315,12 +411,13 @@ func TestDecodeChatRequestValid(t *testing.T) {
 				t.Error("null temperature was passed through")
 			}
 		}},
-		{"every role", chatBody(`[{"role":"system","content":"s"},{"role":"developer",`+
-			`"content":"d"},{"role":"user","content":"u","name":"ann"},{"role":"assistant",`+
-			`"content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f",`+
-			`"arguments":"{\"a\":1}"}},{"id":"c2","function":{"name":"g","arguments":""}}]},`+
-			`{"role":"tool","tool_call_id":"c1","content":"r1"},{"role":"tool",`+
-			`"tool_call_id":"c2","content":null},{"role":"function","name":"f","content":"old"}]`),
+		{
+			"every role", chatBody(`[{"role":"system","content":"s"},{"role":"developer",` +
+				`"content":"d"},{"role":"user","content":"u","name":"ann"},{"role":"assistant",` +
+				`"content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f",` +
+				`"arguments":"{\"a\":1}"}},{"id":"c2","function":{"name":"g","arguments":""}}]},` +
+				`{"role":"tool","tool_call_id":"c1","content":"r1"},{"role":"tool",` +
+				`"tool_call_id":"c2","content":null},{"role":"function","name":"f","content":"old"}]`),
 			func(t *testing.T, r *ChatRequest) {
 				want := []messages.ChatMessage{
 					{Role: "system", Content: "s"},
@@ -335,15 +432,17 @@ func TestDecodeChatRequestValid(t *testing.T) {
 					{Role: "function", Name: "f", Content: "old"},
 				}
 				assertMessages(t, r.Messages, want)
-			}},
+			},
+		},
 		{"text parts joined", chatBody(`[{"role":"user","content":[{"type":"text","text":"a"},` +
 			`{"type":"text","text":"b"}]}]`), func(t *testing.T, r *ChatRequest) {
 			assertMessages(t, r.Messages, []messages.ChatMessage{{Role: "user", Content: "ab"}})
 		}},
-		{"image parts kept", chatBody(`[{"role":"user","content":[{"type":"text","text":"look"},` +
-			`{"type":"image_url","image_url":{"url":"https://example.com/a.png","detail":"low"}},` +
-			`{"type":"image_url","image_url":{"url":"data:image/svg+xml;base64,PHN2Zz4="}},` +
-			`{"type":"image_url","image_url":"HTTP://example.com/b.png"}]}]`),
+		{
+			"image parts kept", chatBody(`[{"role":"user","content":[{"type":"text","text":"look"},` +
+				`{"type":"image_url","image_url":{"url":"https://example.com/a.png","detail":"low"}},` +
+				`{"type":"image_url","image_url":{"url":"data:image/svg+xml;base64,PHN2Zz4="}},` +
+				`{"type":"image_url","image_url":"HTTP://example.com/b.png"}]}]`),
 			func(t *testing.T, r *ChatRequest) {
 				want := []messages.ChatMessage{{Role: "user", Content: "look", Parts: []messages.ContentPart{
 					{Type: "text", Text: "look"},
@@ -352,22 +451,28 @@ func TestDecodeChatRequestValid(t *testing.T) {
 					{Type: "image_url", ImageURL: "HTTP://example.com/b.png"},
 				}}}
 				assertMessages(t, r.Messages, want)
-			}},
-		{"empty content array", chatBody(`[{"role":"user","content":[]}]`),
+			},
+		},
+		{
+			"empty content array", chatBody(`[{"role":"user","content":[]}]`),
 			func(t *testing.T, r *ChatRequest) {
 				assertMessages(t, r.Messages, []messages.ChatMessage{{Role: "user"}})
-			}},
-		{"unknown fields ignored", chatBody(`[{"role":"user","content":"x","extra":1}]`,
-			`"frobnicate":{"a":[1,2]}`, `"stream_options":{"other":1}`),
+			},
+		},
+		{
+			"unknown fields ignored", chatBody(`[{"role":"user","content":"x","extra":1}]`,
+				`"frobnicate":{"a":[1,2]}`, `"stream_options":{"other":1}`),
 			func(t *testing.T, r *ChatRequest) {
 				if _, ok := r.Options["frobnicate"]; ok {
 					t.Error("unknown field passed through in Options")
 				}
-			}},
-		{"options passed through", chatBody(`[{"role":"user","content":"x"}]`,
-			`"temperature":0.5`, `"top_p":1`, `"max_tokens":100`, `"max_completion_tokens":5`,
-			`"stop":["a","b"]`, `"seed":-3`, `"n":1`, `"user":"u"`, `"logit_bias":{"1":2}`,
-			`"response_format":{"type":"json_object"}`, `"parallel_tool_calls":false`),
+			},
+		},
+		{
+			"options passed through", chatBody(`[{"role":"user","content":"x"}]`,
+				`"temperature":0.5`, `"top_p":1`, `"max_tokens":100`, `"max_completion_tokens":5`,
+				`"stop":["a","b"]`, `"seed":-3`, `"n":1`, `"user":"u"`, `"logit_bias":{"1":2}`,
+				`"response_format":{"type":"json_object"}`, `"parallel_tool_calls":false`),
 			func(t *testing.T, r *ChatRequest) {
 				want := map[string]string{
 					"temperature": "0.5", "top_p": "1", "max_tokens": "100",
@@ -376,15 +481,19 @@ func TestDecodeChatRequestValid(t *testing.T) {
 					"response_format": `{"type":"json_object"}`, "parallel_tool_calls": "false",
 				}
 				assertOptions(t, r.Options, want)
-			}},
-		{"stop string", chatBody(`[{"role":"user","content":"x"}]`, `"stop":"END"`),
+			},
+		},
+		{
+			"stop string", chatBody(`[{"role":"user","content":"x"}]`, `"stop":"END"`),
 			func(t *testing.T, r *ChatRequest) {
 				assertOptions(t, r.Options, map[string]string{"stop": `"END"`})
-			}},
-		{"tools passed through", chatBody(`[{"role":"user","content":"x"}]`,
-			`"tools":[{"type":"function","function":{"name":"get","description":"d",`+
-				`"parameters":{"type":"object"},"strict":true}}]`,
-			`"tool_choice":{"type":"function","function":{"name":"get"}}`),
+			},
+		},
+		{
+			"tools passed through", chatBody(`[{"role":"user","content":"x"}]`,
+				`"tools":[{"type":"function","function":{"name":"get","description":"d",`+
+					`"parameters":{"type":"object"},"strict":true}}]`,
+				`"tool_choice":{"type":"function","function":{"name":"get"}}`),
 			func(t *testing.T, r *ChatRequest) {
 				wantTools := `[{"type":"function","function":{"name":"get","description":"d",` +
 					`"parameters":{"type":"object"},"strict":true}}]`
@@ -394,7 +503,8 @@ func TestDecodeChatRequestValid(t *testing.T) {
 				if string(r.ToolChoice) != `{"type":"function","function":{"name":"get"}}` {
 					t.Errorf("tool_choice = %s", r.ToolChoice)
 				}
-			}},
+			},
+		},
 		{"empty tools dropped", chatBody(`[{"role":"user","content":"x"}]`, `"tools":[]`,
 			`"tool_choice":"none"`), func(t *testing.T, r *ChatRequest) {
 			if r.Tools != nil {
@@ -404,22 +514,28 @@ func TestDecodeChatRequestValid(t *testing.T) {
 				t.Errorf("tool_choice = %s, want \"none\"", r.ToolChoice)
 			}
 		}},
-		{"duplicate key keeps last", `{"messages":[{"role":"user","content":"a"}],` +
-			`"messages":[{"role":"user","content":"b"}],"model":"x","model":"y"}`,
+		{
+			"duplicate key keeps last", `{"messages":[{"role":"user","content":"a"}],` +
+				`"messages":[{"role":"user","content":"b"}],"model":"x","model":"y"}`,
 			func(t *testing.T, r *ChatRequest) {
 				assertMessages(t, r.Messages, []messages.ChatMessage{{Role: "user", Content: "b"}})
 				if r.Model != "y" {
 					t.Errorf("model = %q, want y", r.Model)
 				}
-			}},
-		{"invalid utf8 replaced", "{\"messages\":[{\"role\":\"user\",\"content\":\"a\xffb\"}]}",
+			},
+		},
+		{
+			"invalid utf8 replaced", "{\"messages\":[{\"role\":\"user\",\"content\":\"a\xffb\"}]}",
 			func(t *testing.T, r *ChatRequest) {
 				assertMessages(t, r.Messages, []messages.ChatMessage{{Role: "user", Content: "a\uFFFDb"}})
-			}},
-		{"whitespace around body", " \n\t{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}\n",
+			},
+		},
+		{
+			"whitespace around body", " \n\t{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}\n",
 			func(t *testing.T, r *ChatRequest) {
 				assertMessages(t, r.Messages, []messages.ChatMessage{{Role: "user", Content: "x"}})
-			}},
+			},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

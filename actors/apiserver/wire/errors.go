@@ -50,12 +50,9 @@ type Error struct {
 	Code    string
 }
 
-// Error returns the message, prefixed with the parameter when there is one.
+// Error returns the message, which names the parameter when there is one.
 func (e *Error) Error() string {
-	if e.Param == "" {
-		return e.Message
-	}
-	return e.Param + ": " + e.Message
+	return e.Message
 }
 
 // NewError builds an Error with a formatted message.

@@ -74,44 +74,57 @@ func FuzzSSEWriter(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name string, data []byte, comment string) {
 		rec := newFlushRecorder()
 		s := NewSSEWriter(rec)
+		badData := strings.ContainsAny(string(data), "\r\n")
+		frames := 0
+		expect := ""
 
 		err := s.Event(name, data)
-		want := "event: " + name + "\ndata: " + string(data) + "\n\n"
-		checkFrame(t, rec, err, want, name == "" || strings.ContainsAny(name+string(data), "\r\n"))
+		badEvent := badData || name == "" || strings.ContainsAny(name, "\r\n")
+		expect, frames = checkFrame(t, rec, err, badEvent, expect, frames,
+			"event: "+name+"\ndata: "+string(data)+"\n\n")
 
 		err = s.Data(data)
-		checkFrame(t, rec, err, want+"data: "+string(data)+"\n\n",
-			strings.ContainsAny(string(data), "\r\n"))
+		expect, frames = checkFrame(t, rec, err, badData, expect, frames,
+			"data: "+string(data)+"\n\n")
 
 		err = s.Comment(comment)
-		checkFrame(t, rec, err, rec.body.String()+": "+comment+"\n\n",
-			strings.ContainsAny(comment, "\r\n"))
+		expect, _ = checkFrame(t, rec, err, strings.ContainsAny(comment, "\r\n"), expect, 0,
+			": "+comment+"\n\n")
 
-		events := parseSSE(rec.body.String())
+		events := parseSSE(expect)
+		if len(events) != frames {
+			t.Fatalf("parsed %d events from %q, want %d", len(events), expect, frames)
+		}
 		for _, ev := range events {
 			if ev.data != string(data) {
-				t.Fatalf("frame data %q, want %q", ev.data, data)
+				t.Fatalf("event data %q, want %q", ev.data, data)
 			}
 		}
 	})
 }
 
 // checkFrame checks one SSE write: either rejected with ErrInvalidFrame
-// and nothing written, or written exactly, so that the body is want.
-func checkFrame(t *testing.T, rec *flushRecorder, err error, want string, invalid bool) {
+// and nothing written, or written exactly. It returns the expected body
+// and count of data frames so far.
+func checkFrame(t *testing.T, rec *flushRecorder, err error, invalid bool, expect string,
+	frames int, frame string,
+) (string, int) {
 	t.Helper()
 	if invalid {
 		if !errors.Is(err, ErrInvalidFrame) {
 			t.Fatalf("error = %v, want ErrInvalidFrame", err)
 		}
-		return
+	} else {
+		if err != nil {
+			t.Fatalf("valid frame %q rejected: %v", frame, err)
+		}
+		expect += frame
+		frames++
 	}
-	if err != nil {
-		t.Fatalf("valid frame rejected: %v", err)
+	if rec.body.String() != expect {
+		t.Fatalf("body = %q, want %q", rec.body.String(), expect)
 	}
-	if !strings.HasSuffix(want, "\n\n") || rec.body.String() != want {
-		t.Fatalf("body = %q, want %q", rec.body.String(), want)
-	}
+	return expect, frames
 }
 
 type sseEvent struct {

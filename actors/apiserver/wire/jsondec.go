@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Request decoding works in two steps. encoding/json first decodes an object
@@ -61,11 +62,34 @@ func decodeString(raw json.RawMessage, param string) (string, *Error) {
 	if jsonKind(raw) != '"' {
 		return "", InvalidRequest(param, CodeInvalidType, "%s must be a string", param)
 	}
+	if s, ok := plainString(raw); ok {
+		return s, nil
+	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", InvalidRequest(param, CodeInvalidType, "%s must be a string: %v", param, err)
 	}
 	return s, nil
+}
+
+// plainString returns the content of a JSON string literal that needs no
+// unescaping: no backslash, no control character and valid UTF-8. Most
+// strings are like that, and this skips a second pass of encoding/json.
+func plainString(raw json.RawMessage) (string, bool) {
+	n := len(raw)
+	if n < 2 || raw[0] != '"' || raw[n-1] != '"' {
+		return "", false
+	}
+	body := raw[1 : n-1]
+	for _, c := range body {
+		if c < 0x20 || c == '\\' || c == '"' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(body) {
+		return "", false
+	}
+	return string(body), true
 }
 
 // optionalString decodes a string that may be absent or null, which
@@ -107,12 +131,12 @@ func optionalBool(raw json.RawMessage, param string, def bool) (bool, *Error) {
 	case 0, 'n':
 		return def, nil
 	case 't', 'f':
-		var b bool
-		if err := json.Unmarshal(raw, &b); err != nil {
-			return false, InvalidRequest(param, CodeInvalidType, "%s must be a boolean: %v",
-				param, err)
+		switch string(bytes.TrimSpace(raw)) {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
 		}
-		return b, nil
 	}
 	return false, InvalidRequest(param, CodeInvalidType, "%s must be a boolean", param)
 }

@@ -25,8 +25,10 @@ func failedReply() *messages.AgentReply {
 	return &messages.AgentReply{
 		Text:         "partial",
 		FinishReason: messages.FinishError,
-		Err: &messages.AgentError{Code: "upstream_error", Message: "upstream returned 502",
-			UpstreamStatus: 502},
+		Err: &messages.AgentError{
+			Code: "upstream_error", Message: "upstream returned 502",
+			UpstreamStatus: 502,
+		},
 	}
 }
 
@@ -92,21 +94,45 @@ func TestResponseObjectStatus(t *testing.T) {
 	}{
 		{"in progress", nil, "in_progress", "", nil, false, ""},
 		{"completed", textReply(), "completed", "completed", []string{"message"}, false, ""},
-		{"empty answer", &messages.AgentReply{}, "completed", "completed",
-			[]string{"message"}, false, ""},
-		{"tool calls", toolReply(), "completed", "completed",
-			[]string{"function_call", "function_call"}, false, ""},
-		{"text and tool", &messages.AgentReply{Text: "t", ToolCalls: toolReply().ToolCalls[:1]},
-			"completed", "completed", []string{"message", "function_call"}, false, ""},
+		{
+			"empty answer", &messages.AgentReply{}, "completed", "completed",
+			[]string{"message"},
+			false, "",
+		},
+		{
+			"tool calls", toolReply(), "completed", "completed",
+			[]string{"function_call", "function_call"},
+			false, "",
+		},
+		{
+			"text and tool", &messages.AgentReply{Text: "t", ToolCalls: toolReply().ToolCalls[:1]},
+			"completed", "completed",
+			[]string{"message", "function_call"},
+			false, "",
+		},
 		{"failed with text", failedReply(), "failed", "incomplete", []string{"message"}, true, ""},
-		{"failed empty", &messages.AgentReply{Err: &messages.AgentError{Code: "x"}}, "failed",
-			"", nil, true, ""},
-		{"length", &messages.AgentReply{Text: "a", FinishReason: "length"}, "incomplete",
-			"incomplete", []string{"message"}, false, "max_output_tokens"},
-		{"content filter", &messages.AgentReply{FinishReason: "content_filter"}, "incomplete",
-			"incomplete", []string{"message"}, false, "content_filter"},
-		{"cancelled", &messages.AgentReply{Err: &messages.AgentError{Code: "cancelled"}},
-			"incomplete", "incomplete", []string{"message"}, false, "cancelled"},
+		{
+			"failed empty", &messages.AgentReply{Err: &messages.AgentError{Code: "x"}}, "failed",
+			"", nil, true, "",
+		},
+		{
+			"length", &messages.AgentReply{Text: "a", FinishReason: "length"}, "incomplete",
+			"incomplete",
+			[]string{"message"},
+			false, "max_output_tokens",
+		},
+		{
+			"content filter", &messages.AgentReply{FinishReason: "content_filter"}, "incomplete",
+			"incomplete",
+			[]string{"message"},
+			false, "content_filter",
+		},
+		{
+			"cancelled", &messages.AgentReply{Err: &messages.AgentError{Code: "cancelled"}},
+			"incomplete", "incomplete",
+			[]string{"message"},
+			false, "cancelled",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -447,8 +473,11 @@ func TestResponseStreamReconcilesReply(t *testing.T) {
 		{"failed reply keeps streamed text", append(textDeltas("par", "tial"), streamStep{
 			reply: &messages.AgentReply{Err: &messages.AgentError{Code: "upstream_error"}},
 		}), "partial"},
-		{"no deltas", []streamStep{{reply: &messages.AgentReply{Text: "all at once"}}},
-			"all at once"},
+		{
+			"no deltas",
+			[]streamStep{{reply: &messages.AgentReply{Text: "all at once"}}},
+			"all at once",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

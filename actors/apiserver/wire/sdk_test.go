@@ -143,14 +143,18 @@ func toolScript() script {
 		deltas: []*messages.AgentDelta{
 			{Text: "Checking "},
 			{Text: "now."},
-			{ToolCalls: []messages.ToolCallDelta{{Index: 0, ID: "call_w", Type: "function",
-				Name: "get_weather", Arguments: `{"city":`}}},
+			{ToolCalls: []messages.ToolCallDelta{{
+				Index: 0, ID: "call_w", Type: "function",
+				Name: "get_weather", Arguments: `{"city":`,
+			}}},
 			{ToolCalls: []messages.ToolCallDelta{{Index: 0, Arguments: `"Oslo"}`}}},
 		},
 		reply: &messages.AgentReply{
 			Text: "Checking now.",
-			ToolCalls: []messages.ToolCall{{ID: "call_w", Type: "function", Name: "get_weather",
-				Arguments: `{"city":"Oslo"}`}},
+			ToolCalls: []messages.ToolCall{{
+				ID: "call_w", Type: "function", Name: "get_weather",
+				Arguments: `{"city":"Oslo"}`,
+			}},
 			FinishReason: messages.FinishToolCalls,
 			Usage:        messages.Usage{PromptTokens: 11, CompletionTokens: 7, TotalTokens: 18},
 		},

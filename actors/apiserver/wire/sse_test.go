@@ -80,13 +80,19 @@ func TestSSEWriterFrames(t *testing.T) {
 		write func(s *SSEWriter) error
 		want  string
 	}{
-		{"data", func(s *SSEWriter) error { return s.Data([]byte(`{"a":1}`)) },
-			"data: {\"a\":1}\n\n"},
+		{
+			"data", func(s *SSEWriter) error { return s.Data([]byte(`{"a":1}`)) },
+			"data: {\"a\":1}\n\n",
+		},
 		{"empty data", func(s *SSEWriter) error { return s.Data(nil) }, "data: \n\n"},
-		{"event", func(s *SSEWriter) error { return s.Event("response.created", []byte(`{}`)) },
-			"event: response.created\ndata: {}\n\n"},
-		{"comment", func(s *SSEWriter) error { return s.Comment("keepalive") },
-			": keepalive\n\n"},
+		{
+			"event", func(s *SSEWriter) error { return s.Event("response.created", []byte(`{}`)) },
+			"event: response.created\ndata: {}\n\n",
+		},
+		{
+			"comment", func(s *SSEWriter) error { return s.Comment("keepalive") },
+			": keepalive\n\n",
+		},
 		{"done", func(s *SSEWriter) error { return s.Done() }, "data: [DONE]\n\n"},
 	}
 	for _, tc := range cases {
