@@ -47,6 +47,9 @@ type GatewayConfig struct {
 	AttentionAfter time.Duration `yaml:"attention_after"`
 	// ShutdownGrace is how long in-flight requests may run after SIGTERM.
 	ShutdownGrace time.Duration `yaml:"shutdown_grace"`
+	// MetricsAddr is the loopback host:port of the listener that serves
+	// GET /metrics. Empty, the default, starts no metrics listener.
+	MetricsAddr string `yaml:"metrics_addr"`
 }
 
 // Agent backends.
@@ -75,6 +78,12 @@ type AgentConfig struct {
 // PlatformsConfig holds one block per platform.
 type PlatformsConfig struct {
 	APIServer APIServerConfig `yaml:"api_server"`
+	Telegram  TelegramConfig  `yaml:"telegram"`
+	IRC       IRCConfig       `yaml:"irc"`
+	Matrix    MatrixConfig    `yaml:"matrix"`
+	Webhook   WebhookConfig   `yaml:"webhook"`
+	// Sessions sets how the chat platforms keep conversation history.
+	Sessions SessionsConfig `yaml:"sessions"`
 }
 
 // APIServerConfig configures the OpenAI-compatible HTTP API.
@@ -101,6 +110,9 @@ type APIServerConfig struct {
 	KeepAlive time.Duration `yaml:"keepalive"`
 	// IdempotencyTTL is how long an Idempotency-Key answer is kept.
 	IdempotencyTTL time.Duration `yaml:"idempotency_ttl"`
+	// MetricsPublic serves GET /metrics on the API listener without the
+	// bearer key. False, the default, asks for the key.
+	MetricsPublic bool `yaml:"metrics_public"`
 }
 
 // Default returns a configuration with every default filled in and no
@@ -127,6 +139,10 @@ func Default() Config {
 				KeepAlive:       DefaultKeepAlive,
 				IdempotencyTTL:  DefaultIdempotencyTTL,
 			},
+			Telegram: defaultTelegram(),
+			IRC:      defaultIRC(),
+			Webhook:  defaultWebhook(),
+			Sessions: defaultSessions(),
 		},
 	}
 }

@@ -417,7 +417,7 @@ platforms:
     api_key: abc
     Port: 9000
     base_url: x
-  telegram:
+  slack:
     token: t
 colour: blue
 `})
@@ -431,7 +431,7 @@ colour: blue
 		"unknown key platforms.api_server.Port in " + path + " line 9; did you mean port?",
 		"unknown key platforms.api_server.base_url in " + path +
 			" line 10; did you mean agent.base_url?",
-		"unknown key platforms.telegram in " + path + " line 11",
+		"unknown key platforms.slack in " + path + " line 11",
 		"unknown key colour in " + path + " line 13",
 	}
 	if len(res.Warnings) != len(want) {

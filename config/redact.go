@@ -25,6 +25,7 @@ func redact(secret string) string {
 func (c Config) Redacted() Config {
 	c.Agent = c.Agent.redacted()
 	c.Platforms.APIServer = c.Platforms.APIServer.redacted()
+	c.Platforms = c.Platforms.redactedChat()
 
 	return c
 }

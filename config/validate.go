@@ -18,8 +18,10 @@ func (c Config) Validate() error {
 	var v validator
 
 	c.Gateway.validate(&v)
+	c.Gateway.validateMetrics(&v)
 	c.Agent.validate(&v)
 	c.Platforms.APIServer.validate(&v)
+	c.Platforms.validateChat(&v, c.Home)
 
 	if c.Home == "" && c.Platforms.APIServer.DBPath == "" &&
 		c.Platforms.APIServer.Enrollment().Status == Enrolled {

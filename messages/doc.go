@@ -53,4 +53,20 @@
 //     every chat adapter for each message it receives.
 //   - [SendMessage] is accepted by a chat adapter, which replies
 //     [SendMessageReply].
+//
+// # Sessions store
+//
+// The sessions store actor is the only owner of the sessions database,
+// which keeps the conversation history of every chat platform and the
+// cursors the platforms persist. A session key names one conversation:
+// platform, chat type, chat id, thread id and, in groups, the user id.
+//
+//   - [LoadSession] → [LoadSessionReply]: the bounded recent history. The
+//     idle timeout and the daily reset hour are applied here: an expired
+//     session is replaced by an empty one.
+//   - [AppendTurns] → [AppendTurnsReply]: turns written in one
+//     transaction.
+//   - [ResetSession] → [ResetSessionReply]
+//   - [GetCursor] → [GetCursorReply]
+//   - [SetCursor] → [SetCursorReply]
 package messages

@@ -133,6 +133,10 @@ type BeginIdempotent struct {
 	Fingerprint string
 	// TTL is how long a finished answer is kept.
 	TTL time.Duration
+	// Deadline is when the requester stops waiting. A request parked
+	// behind a running duplicate is dropped without a reply once it passes,
+	// so the requester must wait a little longer than Deadline.
+	Deadline time.Time
 }
 
 // BeginIdempotentReply answers BeginIdempotent.

@@ -20,12 +20,12 @@
 // a session key, bounded by a count with least-recently-used eviction, and
 // ordered within their thread by a sequence number that the schema keeps
 // unique. A response id is "resp_" followed by a 16-hex thread key and 32
-// random hex digits; a malformed id is not found without any query.
+// random hex digits. A malformed id is not found, and no query runs for it.
 //
 // Idempotency keys live in the same database, so the status and body of a
-// finished request survive a restart. A key held by a running request is reported as
-// [ErrIdempotencyPending] so that the actor can park the caller until the
-// owner finishes.
+// finished request survive a restart. A key held by a running request is
+// reported as [ErrIdempotencyPending] so that the actor can park the
+// caller until the owner finishes.
 //
 // # Errors
 //
@@ -34,6 +34,6 @@
 // messages.ErrStoreUnavailable with errors.Is, and their text names the
 // cause. Other sentinel errors are listed in errors.go.
 //
-// Only the store actor imports this package; nothing else opens the
+// Only the store actor imports this package, and nothing else opens the
 // databases or imports the SQLite driver.
 package stores

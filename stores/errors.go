@@ -8,8 +8,8 @@ import (
 	"github.com/actorgate/actorgate/messages"
 )
 
-// Sentinel errors. Compare with errors.Is; the errors returned wrap them
-// with the value at fault. Store failures also use messages.ErrNotFound,
+// Sentinel errors. Compare with errors.Is, because the errors returned wrap
+// them with the value at fault. Store failures also use messages.ErrNotFound,
 // messages.ErrStoreUnavailable and messages.ErrIdempotencyConflict.
 var (
 	// ErrInvalidArgument is returned when a path, limit, response or

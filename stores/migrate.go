@@ -39,7 +39,7 @@ func applyMigration(ctx context.Context, db *sql.DB, version int, script string)
 	if _, err := tx.ExecContext(ctx, script); err != nil {
 		return classify(fmt.Errorf("migrating schema to version %d: %w", version, err))
 	}
-	// PRAGMA takes no bound parameters; version is an int, not input.
+	// PRAGMA takes no bound parameters, and version is an int, not input.
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {
 		return classify(fmt.Errorf("setting schema version %d: %w", version, err))
 	}

@@ -31,10 +31,11 @@ type Responses interface {
 	// no response with that id.
 	Get(ctx context.Context, sessionKey, id string) (*messages.StoredResponse, error)
 	// Delete deletes the response with id owned by sessionKey and the
-	// conversation names pointing at it; messages.ErrNotFound otherwise.
+	// conversation names pointing at it. It returns messages.ErrNotFound
+	// when sessionKey owns no response with that id.
 	Delete(ctx context.Context, sessionKey, id string) error
 	// Conversation returns the id of the response the conversation name
-	// points at; messages.ErrNotFound when it points at none.
+	// points at, or messages.ErrNotFound when it points at none.
 	Conversation(ctx context.Context, sessionKey, name string) (string, error)
 	// BeginIdempotent claims an idempotency key. It returns
 	// IdempotencyNew when the caller now owns the key, IdempotencyDone
@@ -73,7 +74,7 @@ func WithClock(now func() time.Time) Option {
 }
 
 // SQLiteResponses is the SQLite implementation of Responses. Its methods
-// are safe for concurrent use; they run one at a time on the single
+// are safe for concurrent use and run one at a time on the single
 // connection.
 type SQLiteResponses struct {
 	path       string
@@ -91,7 +92,7 @@ type SQLiteResponses struct {
 	mode   JournalMode
 	closed bool
 	// readOnlyConn is set when a write failed because SQLite opened the
-	// file read-only; the next write reopens it if it is writable again.
+	// file read-only. The next write reopens it if it is writable again.
 	readOnlyConn bool
 	// lastTick is the last access time handed out. Access times strictly
 	// increase, so the eviction order does not depend on clock resolution

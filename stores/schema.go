@@ -1,7 +1,7 @@
 package stores
 
-// responsesMigrations are the schema versions of the responses database;
-// migration i moves PRAGMA user_version from i to i+1. Append new versions,
+// responsesMigrations are the schema versions of the responses database.
+// Migration i moves PRAGMA user_version from i to i+1. Append new versions,
 // never edit a released one.
 var responsesMigrations = []string{
 	// Version 1.
@@ -9,8 +9,8 @@ var responsesMigrations = []string{
 	// responses: seq orders the turns of a thread, and UNIQUE(thread_key,
 	// seq) keeps a second writer from interleaving turns silently.
 	// previous_id has no foreign key because the previous response may be
-	// evicted first. Timestamps are unix nanoseconds; accessed_at orders the
-	// least-recently-used eviction.
+	// evicted first. Timestamps are unix nanoseconds, and accessed_at orders
+	// the least-recently-used eviction.
 	//
 	// conversations: a name points at the latest response of a
 	// conversation. Deleting or evicting that response deletes the name

@@ -31,7 +31,9 @@ type Settings struct {
 	AgentTimeout time.Duration
 	// Grace is how long requests in flight may run when the adapter stops.
 	Grace time.Duration
-	// OpenStore overrides how the store actor opens its database (tests).
+	// Store configures the response store actor. An empty Path means
+	// API.ResolvedDBPath(Home), a zero MaxResponses means API.MaxResponses;
+	// tests set Open to inject storage failures.
 	Store store.Config
 }
 
@@ -137,9 +139,10 @@ func (a *Adapter) start(ctx actor.Context) {
 	a.served = make(chan struct{})
 	a.closer = lifecycle.NewCloser(a.close)
 	self, root, hs, served := ctx.Self(), ctx.ActorSystem().Root, a.http, a.served
+	wrapped := &errorRewritingListener{Listener: ln, s: srv}
 	go func() {
 		defer close(served)
-		err := hs.Serve(ln)
+		err := hs.Serve(wrapped)
 		root.Send(self, &serveEnded{server: hs, err: err})
 	}()
 

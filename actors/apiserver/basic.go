@@ -4,22 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/actorgate/actorgate/actors/apiserver/wire"
 	"github.com/actorgate/actorgate/messages"
 )
 
-type requestIDKey struct{}
-
-func withRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
-}
-
-func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
+// statusTimeout bounds the gateway's answer to /health/detailed.
+const statusTimeout = 5 * time.Second
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
@@ -32,10 +25,39 @@ func (s *server) health(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, []byte(`{"status":"ok","platform":"actorgate"}`))
 }
 
+// notFound answers a request that no route matched: 405 with an Allow
+// header when the path exists for other methods, else 404.
 func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
-	wire.WriteError(w, wire.NewError(http.StatusNotFound, "invalid_request_error", "",
-		"unknown_route", "no route for %s %s; see /v1/models, /v1/chat/completions and "+
+	if allow := allowedMethods(r.URL.Path); allow != "" {
+		w.Header().Set("Allow", allow)
+		wire.WriteError(w, wire.NewError(http.StatusMethodNotAllowed, wire.TypeInvalidRequest, "",
+			codeMethodNotAllowed, "method %s is not allowed on %s; use %s", r.Method,
+			r.URL.Path, allow))
+		return
+	}
+	wire.WriteError(w, wire.NewError(http.StatusNotFound, wire.TypeInvalidRequest, "",
+		codeUnknownRoute, "no route for %s %s; see /v1/models, /v1/chat/completions and "+
 			"/v1/responses", r.Method, r.URL.Path))
+}
+
+// allowedMethods returns the methods the routes of path accept, or "" for
+// a path with no route. It mirrors the patterns in server.handler.
+func allowedMethods(path string) string {
+	switch path {
+	case "/health", "/v1/health", "/health/detailed", "/v1/models":
+		return "GET"
+	case "/v1/chat/completions", "/v1/responses":
+		return "POST"
+	}
+	if rest, ok := strings.CutPrefix(path, "/v1/responses/"); ok && rest != "" &&
+		!strings.Contains(rest, "/") {
+		return "GET, DELETE"
+	}
+	if rest, ok := strings.CutPrefix(path, "/v1/models/"); ok && rest != "" &&
+		!strings.Contains(rest, "/") {
+		return "GET"
+	}
+	return ""
 }
 
 func (s *server) listModels(w http.ResponseWriter, _ *http.Request) {
@@ -49,22 +71,23 @@ func (s *server) getModel(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("model")
 	for _, m := range s.models {
 		if m == name {
-			body, _ := json.Marshal(map[string]any{
-				"id": m, "object": "model", "created": s.created, "owned_by": "actorgate",
-			})
-			writeJSON(w, http.StatusOK, body)
+			buf := s.getBuf()
+			defer s.putBuf(buf)
+			*buf = wire.AppendModel(*buf, m, s.created, "actorgate")
+			writeJSON(w, http.StatusOK, *buf)
 			return
 		}
 	}
-	wire.WriteError(w, wire.NewError(http.StatusNotFound, "invalid_request_error", "model",
-		"model_not_found", "model %q does not exist; GET /v1/models lists the models", name))
+	wire.WriteError(w, wire.NewError(http.StatusNotFound, wire.TypeInvalidRequest, "model",
+		codeModelNotFound, "model %q does not exist; GET /v1/models lists the models", name))
 }
 
 // healthDetailed returns the gateway's platform table.
 func (s *server) healthDetailed(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), statusTimeout)
 	defer cancel()
-	res, werr := s.ask(ctx, s.gateway, &messages.StatusRequest{RequestID: requestID(ctx)}, 5*time.Second)
+	res, werr := s.ask(ctx, s.gateway, &messages.StatusRequest{RequestID: requestID(ctx)},
+		statusTimeout)
 	if werr != nil {
 		wire.WriteError(w, werr)
 		return

@@ -42,16 +42,16 @@ func (s *server) ask(ctx context.Context, pid *actor.PID, msg any, fallback time
 }
 
 func errTimeout() *wire.Error {
-	return wire.NewError(http.StatusGatewayTimeout, "server_error", "", "timeout",
+	return wire.NewError(http.StatusGatewayTimeout, wire.TypeServer, "", codeTimeout,
 		"the request timed out inside the gateway; retry later")
 }
 
 func errUnavailable(format string, args ...any) *wire.Error {
-	return wire.NewError(http.StatusServiceUnavailable, "server_error", "", "service_unavailable",
+	return wire.NewError(http.StatusServiceUnavailable, wire.TypeServer, "", codeServiceUnavailable,
 		format, args...)
 }
 
 func errInternal(err error) *wire.Error {
-	return wire.NewError(http.StatusInternalServerError, "server_error", "", "internal_error",
+	return wire.NewError(http.StatusInternalServerError, wire.TypeServer, "", codeInternal,
 		"internal error: %v", err)
 }

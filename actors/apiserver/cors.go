@@ -7,18 +7,31 @@ import (
 	"github.com/actorgate/actorgate/actors/apiserver/wire"
 )
 
-// allowedHeaders are the request headers the API defines; a preflight
-// that asks for them is allowed.
-const allowedHeaders = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, " +
-	"X-Session-Key, X-Hermes-Session-Key, X-Hermes-Session-Id, OpenAI-Organization, " +
-	"OpenAI-Project, X-Stainless-Lang, X-Stainless-Package-Version, X-Stainless-OS, " +
-	"X-Stainless-Arch, X-Stainless-Runtime, X-Stainless-Runtime-Version, " +
-	"X-Stainless-Retry-Count, X-Stainless-Timeout"
+// allowedHeaders are the request headers a browser may send: the API's
+// own and those the official OpenAI SDKs add. A preflight that asks only
+// for these (in any letter case) gets them echoed back.
+var allowedHeaders = []string{
+	"Accept", "Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id",
+	"X-Session-Key", "X-Hermes-Session-Key", "X-Hermes-Session-Id",
+	"OpenAI-Organization", "OpenAI-Project", "OpenAI-Beta",
+}
+
+// allowedHeaderPrefix covers the X-Stainless-* headers of the SDKs, whose
+// set grows with each SDK release.
+const allowedHeaderPrefix = "x-stainless-"
+
+// allowedHeaderList is the Access-Control-Allow-Headers value for a
+// preflight that asks for a header outside the list; the browser then
+// blocks the request itself.
+var allowedHeaderList = strings.Join(allowedHeaders, ", ")
+
+// exposedHeaders are the response headers a browser script may read.
+const exposedHeaders = "X-Request-Id, Idempotency-Replayed"
 
 // corsPolicy is deny-by-default: a request with an Origin header is
-// rejected unless the origin is on the allowlist or the list holds "*".
-// A request without Origin (a server or the SDKs) passes with no CORS
-// headers.
+// rejected with 403 unless the origin is on the allowlist or the list
+// contains "*". A request without Origin (a server or the SDKs outside a
+// browser) passes with no CORS headers.
 type corsPolicy struct {
 	any     bool
 	origins map[string]bool
@@ -50,27 +63,69 @@ func (p *corsPolicy) wrap(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		h := w.Header()
+		if !p.any {
+			h.Add("Vary", "Origin")
+		}
 		if !p.allows(origin) {
-			wire.WriteError(w, wire.NewError(http.StatusForbidden, "invalid_request_error", "",
-				"origin_not_allowed", "origin %q is not allowed; add it to API_SERVER_CORS_ORIGINS "+
-					"(platforms.api_server.cors_origins)", origin))
+			wire.WriteError(w, wire.NewError(http.StatusForbidden, wire.TypeInvalidRequest, "",
+				codeOriginNotAllowed, "origin %q is not allowed; add it to "+
+					"API_SERVER_CORS_ORIGINS (platforms.api_server.cors_origins)", origin))
 			return
 		}
-		h := w.Header()
 		if p.any {
 			h.Set("Access-Control-Allow-Origin", "*")
 		} else {
 			h.Set("Access-Control-Allow-Origin", origin)
-			h.Add("Vary", "Origin")
 		}
-		h.Set("Access-Control-Expose-Headers", "X-Request-Id")
+		h.Set("Access-Control-Expose-Headers", exposedHeaders)
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-			h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
-			h.Set("Access-Control-Allow-Headers", allowedHeaders)
-			h.Set("Access-Control-Max-Age", "600")
-			w.WriteHeader(http.StatusNoContent)
+			preflight(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// preflight answers a CORS preflight of an allowed origin with 204.
+func preflight(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
+	requested := r.Header.Values("Access-Control-Request-Headers")
+	if len(requested) > 0 && headersAllowed(requested) {
+		h.Set("Access-Control-Allow-Headers", strings.Join(requested, ", "))
+	} else {
+		h.Set("Access-Control-Allow-Headers", allowedHeaderList)
+	}
+	h.Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// headersAllowed reports whether every header named in the
+// Access-Control-Request-Headers values is one the API accepts.
+func headersAllowed(values []string) bool {
+	for _, v := range values {
+		for name := range strings.SplitSeq(v, ",") {
+			if !headerAllowed(strings.TrimSpace(name)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func headerAllowed(name string) bool {
+	if name == "" {
+		return true
+	}
+	if len(name) > len(allowedHeaderPrefix) &&
+		strings.EqualFold(name[:len(allowedHeaderPrefix)], allowedHeaderPrefix) {
+		return true
+	}
+	for _, h := range allowedHeaders {
+		if strings.EqualFold(name, h) {
+			return true
+		}
+	}
+	return false
 }

@@ -14,3 +14,26 @@ const (
 // ErrServeStopped is the cause escalated when the HTTP server stops
 // serving without being asked to.
 var ErrServeStopped = errors.New("http server stopped serving")
+
+// Codes of the OpenAI error envelopes this server writes, the "code"
+// field. The wire package adds the codes of request validation.
+const (
+	codeInvalidAPIKey          = "invalid_api_key"
+	codeOriginNotAllowed       = "origin_not_allowed"
+	codeBodyTooLarge           = "body_too_large"
+	codeInvalidBody            = "invalid_body"
+	codeInvalidSessionKey      = "invalid_session_key"
+	codeInvalidIdempotencyKey  = "invalid_idempotency_key"
+	codeIdempotencyConflict    = "idempotency_key_conflict"
+	codeIdempotencyKeyInUse    = "idempotency_key_in_use"
+	codeAgentIncomplete        = "agent_incomplete"
+	codeUnknownRoute           = "unknown_route"
+	codeMethodNotAllowed       = "method_not_allowed"
+	codeMalformedHTTPRequest   = "malformed_http_request"
+	codeResponseNotFound       = "response_not_found"
+	codeModelNotFound          = "model_not_found"
+	codeTimeout                = "timeout"
+	codeServiceUnavailable     = "service_unavailable"
+	codeStoreUnavailable       = "store_unavailable"
+	codeInternal               = "internal_error"
+)

@@ -59,6 +59,13 @@ func newKey(t *testing.T) string {
 
 func startAPI(t *testing.T, edit func(*config.Config)) *api {
 	t.Helper()
+	return startAPIWith(t, edit)
+}
+
+// startAPIWith starts a gateway with a fresh data folder and key, edited
+// by edit, and the given options.
+func startAPIWith(t *testing.T, edit func(*config.Config), opts ...actorgate.Option) *api {
+	t.Helper()
 	cfg := config.Default()
 	cfg.Home = t.TempDir()
 	cfg.Platforms.APIServer.Key = newKey(t)
@@ -68,10 +75,16 @@ func startAPI(t *testing.T, edit func(*config.Config)) *api {
 	if edit != nil {
 		edit(&cfg)
 	}
+	return launch(t, cfg, opts...)
+}
+
+// launch starts a gateway with cfg exactly; the test's cleanup closes it.
+func launch(t *testing.T, cfg config.Config, opts ...actorgate.Option) *api {
+	t.Helper()
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}))
-	gw, err := actorgate.Start(system, "gw", cfg)
+	gw, err := actorgate.Start(system, "gw", cfg, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,15 +94,21 @@ func startAPI(t *testing.T, edit func(*config.Config)) *api {
 	}
 	t.Cleanup(func() {
 		http.DefaultClient.CloseIdleConnections()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := gw.Close(ctx); err != nil {
-			t.Errorf("close: %v", err)
-		}
+		a.close()
 		system.Shutdown()
 	})
 	a.waitConnected()
 	return a
+}
+
+// close stops the gateway and waits for it. Calling it again does nothing.
+func (a *api) close() {
+	a.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.gw.Close(ctx); err != nil {
+		a.t.Errorf("close: %v", err)
+	}
 }
 
 func (a *api) waitConnected() {

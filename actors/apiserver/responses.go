@@ -22,7 +22,6 @@ type turn struct {
 	agent      *messages.AgentRequest
 	obj        *wire.ResponseObject
 	createdAt  int64
-	instructed bool
 }
 
 func (s *server) createResponse(w http.ResponseWriter, r *http.Request) {
@@ -44,6 +43,20 @@ func (s *server) createResponse(w http.ResponseWriter, r *http.Request) {
 		wire.WriteError(w, werr)
 		return
 	}
+	if key := r.Header.Get(headerIdempotencyKey); key != "" && !req.Stream {
+		s.idempotent(w, r, key, session, body, func(w http.ResponseWriter) {
+			s.respond(w, r, req, session)
+		})
+		return
+	}
+	s.respond(w, r, req, session)
+}
+
+// respond resolves the chain a request continues, runs the agent, stores
+// the response when asked to, and writes it, streamed or whole.
+func (s *server) respond(w http.ResponseWriter, r *http.Request, req *wire.ResponsesRequest,
+	session string,
+) {
 	t, werr := s.resolveTurn(r.Context(), req, session)
 	if werr != nil {
 		wire.WriteError(w, werr)
@@ -64,7 +77,7 @@ func (s *server) createResponse(w http.ResponseWriter, r *http.Request) {
 	}
 	t.obj.Model = replyModel(reply, t.agent.Model)
 	t.obj.SetReply(reply)
-	if werr := s.storeTurn(r.Context(), t, reply); werr != nil {
+	if werr := s.storeTurn(r.Context(), t); werr != nil {
 		wire.WriteError(w, werr)
 		return
 	}
@@ -109,7 +122,7 @@ func (s *server) resolveTurn(ctx context.Context, req *wire.ResponsesRequest, se
 	msgs = append(append(msgs, t.history...), req.Input...)
 	model := s.model(req.Model)
 	t.agent = &messages.AgentRequest{
-		RequestID:    requestID(ctx),
+		RequestID:    runIDFrom(ctx),
 		SessionID:    "api:thread:" + t.threadKey,
 		Model:        model,
 		Instructions: instructions,
@@ -168,20 +181,20 @@ func (s *server) previous(ctx context.Context, req *wire.ResponsesRequest, sessi
 }
 
 func previousNotFound(id string) *wire.Error {
-	return wire.NewError(http.StatusNotFound, "invalid_request_error", "previous_response_id",
-		"response_not_found", "previous response %q not found; it may have been deleted or "+
+	return wire.NewError(http.StatusNotFound, wire.TypeInvalidRequest, "previous_response_id",
+		codeResponseNotFound, "previous response %q not found; it may have been deleted or "+
 			"evicted, or it belongs to another session key", id)
 }
 
 func responseNotFound(id string) *wire.Error {
-	return wire.NewError(http.StatusNotFound, "invalid_request_error", "response_id",
-		"response_not_found", "response %q not found", id)
+	return wire.NewError(http.StatusNotFound, wire.TypeInvalidRequest, "response_id",
+		codeResponseNotFound, "response %q not found", id)
 }
 
 // storeError maps a store reply's error to the HTTP error a client sees.
 func storeError(err error) *wire.Error {
 	if errors.Is(err, messages.ErrStoreUnavailable) {
-		return wire.NewError(http.StatusServiceUnavailable, "server_error", "", "store_unavailable",
+		return wire.NewError(http.StatusServiceUnavailable, wire.TypeServer, "", codeStoreUnavailable,
 			"the response store is unavailable (%v); requests that do not store responses still work, "+
 				"retry later or send store: false", err)
 	}
@@ -207,14 +220,16 @@ func (s *server) loadResponse(ctx context.Context, id, session string) (*message
 	return reply.Response, nil
 }
 
-// storeTurn persists the response with the history that continues it,
-// when the request asked for it.
-func (s *server) storeTurn(ctx context.Context, t *turn, reply *messages.AgentReply) *wire.Error {
+// storeTurn persists the response in its final state, with the history
+// that continues it, when the request asked for it. The history ends with
+// the assistant turn as the response object shows it, so a chained
+// request sees the same text and call ids as the client.
+func (s *server) storeTurn(ctx context.Context, t *turn) *wire.Error {
 	if !t.req.Store {
 		return nil
 	}
-	history := append(t.agent.Messages[:len(t.agent.Messages):len(t.agent.Messages)],
-		messages.ChatMessage{Role: "assistant", Content: reply.Text, ToolCalls: reply.ToolCalls})
+	n := len(t.agent.Messages)
+	history := append(t.agent.Messages[:n:n], assistantTurn(t.obj))
 	hist, err := json.Marshal(history)
 	if err != nil {
 		return errInternal(err)
@@ -237,13 +252,30 @@ func (s *server) storeTurn(ctx context.Context, t *turn, reply *messages.AgentRe
 	if werr != nil {
 		return werr
 	}
-	if reply, _ := res.(*messages.PutResponseReply); reply == nil || reply.Err != nil {
-		if reply == nil {
-			return errUnavailable("the response store returned no reply")
-		}
+	reply, _ := res.(*messages.PutResponseReply)
+	switch {
+	case reply == nil:
+		return errUnavailable("the response store returned no reply")
+	case reply.Err != nil:
 		return storeError(reply.Err)
 	}
 	return nil
+}
+
+// assistantTurn is the assistant message of a finished response: its
+// output text and its function calls.
+func assistantTurn(obj *wire.ResponseObject) messages.ChatMessage {
+	m := messages.ChatMessage{Role: "assistant", Content: obj.OutputText()}
+	for i := range obj.Output {
+		it := &obj.Output[i]
+		if it.Type != wire.OutputFunctionCall {
+			continue
+		}
+		m.ToolCalls = append(m.ToolCalls, messages.ToolCall{
+			ID: it.CallID, Type: "function", Name: it.Name, Arguments: it.Arguments,
+		})
+	}
+	return m
 }
 
 func (s *server) getResponse(w http.ResponseWriter, r *http.Request) {

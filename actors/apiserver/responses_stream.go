@@ -3,129 +3,144 @@ package apiserver
 import (
 	"context"
 	"net/http"
-	"strings"
-	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/actorgate/actorgate/actors/agent"
 	"github.com/actorgate/actorgate/actors/apiserver/wire"
 	"github.com/actorgate/actorgate/messages"
 )
 
-// terminalHook is an EventWriter that runs a function right before the
-// terminal event of a response stream, so that the response is stored
-// before the client learns it is done and can chain to it.
-type terminalHook struct {
-	sse    *wire.SSEWriter
-	before func() error
-}
-
-func (h *terminalHook) Event(name string, data []byte) error {
-	switch name {
-	case wire.EventResponseCompleted, wire.EventResponseFailed, wire.EventResponseIncomplete:
-		if h.before != nil {
-			if err := h.before(); err != nil {
-				return err
-			}
-			h.before = nil
-		}
-	}
-	return h.sse.Event(name, data)
-}
-
-// streamResponse relays an agent run as Responses API stream events. A
-// client that goes away mid-stream cancels the run, and the text produced
-// so far is stored as an incomplete response that can still be read and
-// chained.
+// streamResponse relays an agent run as Responses API stream events.
+//
+// As for chat streams, nothing is written until the agent sends its first
+// delta or a keepalive is due, so a run that fails before producing
+// anything gets a JSON error with status 502 (504 for a timeout). The final
+// response is stored before its terminal event goes out, so a client that
+// sees response.completed can chain to it at once. A client that goes away
+// mid-stream cancels the run, and what was streamed so far is stored as an
+// incomplete response that can still be read and chained.
 func (s *server) streamResponse(w http.ResponseWriter, r *http.Request, t *turn) {
 	if s.agent == nil {
 		wire.WriteError(w, errUnavailable("no agent is running"))
 		return
 	}
-	in := newInbox(s.system, 64)
-	defer in.close()
-	s.root.RequestWithCustomSender(s.agent, t.agent, in.pid)
-
-	sse := wire.NewSSEWriter(w)
-	rs := wire.NewResponseStream(t.obj)
-	var final *messages.AgentReply
-	var storeErr *wire.Error
-	out := &terminalHook{sse: sse, before: func() error {
-		// The store is written with a context that outlives the client, so
-		// that a disconnect does not lose an answer already produced.
-		storeErr = s.storeTurn(context.WithoutCancel(r.Context()), t, final)
-		return nil
-	}}
-	if err := rs.Start(out); err != nil {
-		s.cancelRun(t.agent.RequestID)
-		return
+	st := &responseStream{
+		s: s, w: w, ctx: r.Context(), t: t, sse: wire.NewSSEWriter(w),
+		rs: wire.NewResponseStream(t.obj),
 	}
+	s.relay(r.Context(), t.agent, st)
+}
 
-	var text strings.Builder
-	keepalive := time.NewTimer(s.settings.API.KeepAlive)
-	defer keepalive.Stop()
-	deadline := time.NewTimer(time.Until(t.agent.Deadline) + lateReplyMargin)
-	defer deadline.Stop()
-	for {
-		select {
-		case m := <-in.c:
-			switch m := m.(type) {
-			case *messages.AgentDelta:
-				text.WriteString(m.Text)
-				if err := rs.Delta(out, m); err != nil {
-					s.abandonStream(r.Context(), t, text.String())
-					return
-				}
-			case *messages.AgentReply:
-				final = m
-				t.obj.Model = replyModel(m, t.agent.Model)
-				if err := rs.Finish(out, m); err != nil {
-					s.log.Info("client disconnected at the end of a stream",
-						zap.String("request_id", t.agent.RequestID))
-				}
-				if storeErr != nil {
-					s.log.Warn("storing a streamed response failed",
-						zap.String("request_id", t.agent.RequestID),
-						zap.String("response_id", t.id), zap.String("error", storeErr.Message))
-				}
-				return
-			}
-			keepalive.Reset(s.settings.API.KeepAlive)
-		case <-keepalive.C:
-			if err := sse.Comment("keepalive"); err != nil {
-				s.abandonStream(r.Context(), t, text.String())
-				return
-			}
-			keepalive.Reset(s.settings.API.KeepAlive)
-		case <-r.Context().Done():
-			s.abandonStream(r.Context(), t, text.String())
-			return
-		case <-deadline.C:
-			s.cancelRun(t.agent.RequestID)
-			final = &messages.AgentReply{Text: text.String(), Err: &messages.AgentError{
-				Code: "upstream_timeout", Message: "the agent did not finish before the deadline",
-			}}
-			_ = rs.Finish(out, final)
+// responseStream is the state of one streamed response.
+type responseStream struct {
+	s   *server
+	w   http.ResponseWriter
+	ctx context.Context
+	t   *turn
+	sse *wire.SSEWriter
+	rs  *wire.ResponseStream
+	// committed is set once anything was written, so the status is 200.
+	committed bool
+	// started is set once the stream events began; the client may then
+	// know the response id.
+	started bool
+}
+
+var _ streamSink = (*responseStream)(nil)
+
+func (st *responseStream) delta(d *messages.AgentDelta) error {
+	if d.Text == "" && len(d.ToolCalls) == 0 {
+		return nil
+	}
+	st.committed, st.started = true, true
+	return st.rs.Delta(st.sse, d)
+}
+
+func (st *responseStream) keepalive() error {
+	st.committed = true
+	return st.sse.Comment("keepalive")
+}
+
+func (st *responseStream) finish(reply *messages.AgentReply) {
+	if !st.committed {
+		if werr := incompleteError(reply); werr != nil {
+			wire.WriteError(st.w, werr)
 			return
 		}
 	}
+	st.t.obj.Model = replyModel(reply, st.t.agent.Model)
+	events := finalEvents{buf: st.s.getBuf()}
+	defer st.s.putBuf(events.buf)
+	// Finish cannot fail on a buffer; it fills in the final object, which
+	// is stored before the client sees the terminal event.
+	_ = st.rs.Finish(&events, reply)
+	if werr := st.s.storeTurn(context.WithoutCancel(st.ctx), st.t); werr != nil {
+		st.s.log.Warn("storing a streamed response failed",
+			zap.String("request_id", st.t.agent.RequestID),
+			zap.String("response_id", st.t.id), zap.String("error", werr.Message))
+	}
+	if err := events.replay(st.sse); err != nil {
+		st.s.log.Debug("client disconnected at the end of a stream",
+			zap.String("request_id", st.t.agent.RequestID), zap.Error(err))
+	}
 }
 
-// abandonStream cancels the run of a client that went away and stores
-// what it had produced as an incomplete response.
-func (s *server) abandonStream(ctx context.Context, t *turn, text string) {
-	s.cancelRun(t.agent.RequestID)
-	s.log.Info("client disconnected during stream", zap.String("request_id", t.agent.RequestID),
-		zap.String("response_id", t.id))
-	if !t.req.Store {
+// abandon finishes the stream for a client that went away and stores what
+// it had received as an incomplete response.
+func (st *responseStream) abandon() {
+	st.s.log.Info("client disconnected during stream",
+		zap.String("request_id", st.t.agent.RequestID), zap.String("response_id", st.t.id))
+	if !st.started {
 		return
 	}
-	reply := &messages.AgentReply{Text: text, Err: &messages.AgentError{
-		Code: "cancelled", Message: "the client disconnected before the response was complete",
-	}}
-	t.obj.SetReply(reply)
-	if werr := s.storeTurn(context.WithoutCancel(ctx), t, reply); werr != nil {
-		s.log.Warn("storing an incomplete response failed", zap.String("response_id", t.id),
-			zap.String("error", werr.Message))
+	_ = st.rs.Finish(discardEvents{}, &messages.AgentReply{
+		RequestID: st.t.agent.RequestID,
+		Err: &messages.AgentError{
+			Code: agent.CodeCancelled, Message: "the client disconnected before the response was complete",
+		},
+	})
+	if werr := st.s.storeTurn(context.WithoutCancel(st.ctx), st.t); werr != nil {
+		st.s.log.Warn("storing an incomplete response failed",
+			zap.String("request_id", st.t.agent.RequestID),
+			zap.String("response_id", st.t.id), zap.String("error", werr.Message))
 	}
 }
+
+func (st *responseStream) timeout() {
+	st.s.log.Warn("agent did not finish a stream before the deadline",
+		zap.String("request_id", st.t.agent.RequestID), zap.String("response_id", st.t.id))
+	st.finish(timeoutReply(st.t.agent.RequestID))
+}
+
+// finalEvents collects the events that end a response stream, so that the
+// response can be stored before any of them reaches the client.
+type finalEvents struct {
+	buf   *[]byte
+	names []string
+	ends  []int
+}
+
+func (e *finalEvents) Event(name string, data []byte) error {
+	*e.buf = append(*e.buf, data...)
+	e.names = append(e.names, name)
+	e.ends = append(e.ends, len(*e.buf))
+	return nil
+}
+
+// replay writes the collected events to w in order.
+func (e *finalEvents) replay(w wire.EventWriter) error {
+	start := 0
+	for i, name := range e.names {
+		if err := w.Event(name, (*e.buf)[start:e.ends[i]]); err != nil {
+			return err
+		}
+		start = e.ends[i]
+	}
+	return nil
+}
+
+// discardEvents is an EventWriter for a client that is gone.
+type discardEvents struct{}
+
+func (discardEvents) Event(string, []byte) error { return nil }

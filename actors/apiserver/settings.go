@@ -29,12 +29,46 @@ func checkSettings(s Settings) *messages.PlatformError {
 				"(platforms.api_server.port) to 1-65535, then reload with SIGHUP", s.API.Port),
 		}
 	}
+	if perr := checkLimits(s); perr != nil {
+		return perr
+	}
 	if s.API.Host == "" {
 		return &messages.PlatformError{
 			Platform: Name, Code: CodeConfigInvalid,
 			Message: "API server host is empty; set API_SERVER_HOST (platforms.api_server.host), " +
 				"for example 127.0.0.1, then reload with SIGHUP",
 		}
+	}
+	return nil
+}
+
+// minRequestBytes is the smallest body limit that still fits a request.
+const minRequestBytes = 1024
+
+// checkLimits rejects the limits and durations the server cannot work
+// with: each must be positive, and the body limit at least 1024 bytes.
+func checkLimits(s Settings) *messages.PlatformError {
+	bad := func(setting, value, fix string) *messages.PlatformError {
+		return &messages.PlatformError{
+			Platform: Name, Code: CodeConfigInvalid,
+			Message: fmt.Sprintf("%s is %s; set it to %s, then reload with SIGHUP", setting, value,
+				fix),
+		}
+	}
+	switch {
+	case s.API.MaxRequestBytes < minRequestBytes:
+		return bad("platforms.api_server.max_request_bytes", fmt.Sprint(s.API.MaxRequestBytes),
+			fmt.Sprintf("%d or more (the default is %d)", minRequestBytes,
+				config.DefaultMaxRequestBytes))
+	case s.API.KeepAlive <= 0:
+		return bad("platforms.api_server.keepalive", s.API.KeepAlive.String(),
+			"a positive duration such as "+config.DefaultKeepAlive.String())
+	case s.API.IdempotencyTTL <= 0:
+		return bad("platforms.api_server.idempotency_ttl", s.API.IdempotencyTTL.String(),
+			"a positive duration such as "+config.DefaultIdempotencyTTL.String())
+	case s.AgentTimeout <= 0:
+		return bad("agent.timeout", s.AgentTimeout.String(),
+			"a positive duration such as "+config.DefaultAgentTimeout.String())
 	}
 	return nil
 }

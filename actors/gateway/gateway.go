@@ -20,11 +20,20 @@ type Config struct {
 	Backoff   Backoff
 	Attention time.Duration
 	// Agent is the agent actor's props; nil runs without an agent.
-	Agent     *actor.Props
+	Agent *actor.Props
+	// Sessions is the sessions store actor's props, spawned as the child
+	// "sessions" when a platform with UsesSessions is enrolled; nil runs
+	// without one.
+	Sessions  *actor.Props
 	Platforms []Platform
 	Logger    *zap.Logger
 	// Now returns the current time; nil uses time.Now.
 	Now func() time.Time
+	// OnStatus, when set, is called with a platform's row each time the
+	// row changes, and with a stopped row when a platform is removed. It
+	// runs on the gateway's mailbox, so it must return quickly and must not
+	// wait for the gateway.
+	OnStatus func(messages.PlatformStatus)
 }
 
 // Reload asks the gateway to converge on a new platform list. The reply is
@@ -85,11 +94,14 @@ type Gateway struct {
 	self     *actor.PID
 	agent    *actor.PID
 	agentRun int
+	sessions *actor.PID
 	entries  map[string]*entry
 	byPID    map[string]string
 	// shuttingDown is set by the first Shutdown; no platform starts after it.
 	shuttingDown    bool
 	shutdownWaiters []chan struct{}
+	// reported holds the rows last passed to cfg.OnStatus, by platform.
+	reported map[string]messages.PlatformStatus
 }
 
 // New returns the gateway actor; it opens nothing until it is started.
@@ -123,6 +135,7 @@ func Props(cfg Config) *actor.Props {
 
 // Receive dispatches the gateway's messages.
 func (g *Gateway) Receive(ctx actor.Context) {
+	defer g.reportChanges()
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
 		g.started(ctx)
@@ -130,6 +143,12 @@ func (g *Gateway) Receive(ctx actor.Context) {
 		g.connected(msg)
 	case *restartDue:
 		g.restartDue(ctx, msg)
+	case *agentRestartDue:
+		g.agentRestart(ctx)
+	case *sessionsRestartDue:
+		if !g.shuttingDown && g.sessions != nil {
+			restartChild(ctx, g.sessions)
+		}
 	case *actor.Terminated:
 		g.terminated(ctx, msg)
 	case *messages.StatusRequest:
@@ -159,6 +178,11 @@ func (g *Gateway) started(ctx actor.Context) {
 		}
 	}
 	for _, p := range g.cfg.Platforms {
+		if p.UsesSessions && p.Rejected == nil {
+			g.ensureSessions(ctx)
+		}
+	}
+	for _, p := range g.cfg.Platforms {
 		g.enroll(ctx, p)
 	}
 	g.log.Info("gateway started", zap.Int("platforms", len(g.entries)))
@@ -179,10 +203,14 @@ func (g *Gateway) spawn(ctx actor.Context, e *entry) {
 	if g.shuttingDown {
 		return
 	}
+	if e.spec.UsesSessions {
+		g.ensureSessions(ctx)
+	}
 	env := Env{
-		Gateway: g.cfg.Name,
-		Agent:   g.agent,
-		Logger:  g.log.Named(e.spec.Name).With(zap.String("platform", e.spec.Name)),
+		Gateway:  g.cfg.Name,
+		Agent:    g.agent,
+		Logger:   g.log.Named(e.spec.Name).With(zap.String("platform", e.spec.Name)),
+		Sessions: g.sessions,
 	}
 	newActor := e.spec.NewActor
 	props := actor.PropsFromProducer(func() actor.Actor { return newActor(env) },
@@ -201,6 +229,37 @@ func (g *Gateway) spawn(ctx actor.Context, e *entry) {
 	g.byPID[pid.Id] = e.spec.Name
 	g.setState(e, messages.StateConnecting)
 }
+
+// ensureSessions spawns the sessions store once, before the first chat
+// platform that needs it.
+func (g *Gateway) ensureSessions(ctx actor.Context) {
+	if g.sessions != nil || g.cfg.Sessions == nil {
+		return
+	}
+	pid, err := ctx.SpawnNamed(g.cfg.Sessions, "sessions")
+	if err != nil {
+		g.log.Error("starting sessions store failed", zap.Error(err))
+		return
+	}
+	g.sessions = pid
+}
+
+// sessionsFailed restarts the sessions store after a backoff. The store
+// answers disk trouble with errors instead of failing, so this runs only
+// on a bug.
+func (g *Gateway) sessionsFailed(sup actor.Supervisor, child *actor.PID, reason any) {
+	if g.shuttingDown {
+		sup.StopChildren(child)
+		return
+	}
+	delay := g.cfg.Backoff.Delay(1)
+	g.log.Error("sessions store failed; restarting after backoff",
+		zap.Any("reason", reason), zap.Duration("retry_in", delay))
+	g.sendAfter(delay, &sessionsRestartDue{})
+}
+
+// sessionsRestartDue is sent by the backoff timer of the sessions store.
+type sessionsRestartDue struct{}
 
 func (g *Gateway) setState(e *entry, s messages.PlatformState) {
 	if e.status.State != s {
@@ -238,8 +297,13 @@ func (g *Gateway) connected(msg *messages.PlatformConnected) {
 func (g *Gateway) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor, child *actor.PID,
 	_ *actor.RestartStatistics, reason any, _ any,
 ) {
+	defer g.reportChanges()
 	if g.agent != nil && child.Equal(g.agent) {
 		g.agentFailed(sup, child, reason)
+		return
+	}
+	if g.sessions != nil && child.Equal(g.sessions) {
+		g.sessionsFailed(sup, child, reason)
 		return
 	}
 	name, ok := g.byPID[child.Id]
@@ -323,6 +387,8 @@ func restartChild(ctx actor.Context, pid *actor.PID) {
 }
 
 func (g *Gateway) agentFailed(sup actor.Supervisor, child *actor.PID, reason any) {
+	// The restart is sent from the gateway's own mailbox after the backoff,
+	// so that a shutdown in between cancels it.
 	if g.shuttingDown {
 		sup.StopChildren(child)
 		return
@@ -331,7 +397,17 @@ func (g *Gateway) agentFailed(sup actor.Supervisor, child *actor.PID, reason any
 	delay := g.cfg.Backoff.Delay(g.agentRun)
 	g.log.Error("agent failed; restarting after backoff",
 		zap.Any("reason", reason), zap.Duration("retry_in", delay))
-	time.AfterFunc(delay, func() { sup.RestartChildren(child) })
+	g.sendAfter(delay, &agentRestartDue{})
+}
+
+// agentRestartDue is sent by the backoff timer of the agent.
+type agentRestartDue struct{}
+
+func (g *Gateway) agentRestart(ctx actor.Context) {
+	if g.shuttingDown || g.agent == nil {
+		return
+	}
+	restartChild(ctx, g.agent)
 }
 
 func (g *Gateway) terminated(ctx actor.Context, msg *actor.Terminated) {

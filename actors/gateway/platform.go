@@ -15,6 +15,9 @@ type Env struct {
 	Agent *actor.PID
 	// Logger is named after the platform.
 	Logger *zap.Logger
+	// Sessions is the sessions store actor's PID, or nil when no chat
+	// platform is enrolled; it stays the same across restarts.
+	Sessions *actor.PID
 }
 
 // Platform describes one platform the gateway enrolls.
@@ -29,6 +32,9 @@ type Platform struct {
 	// actor was built (a weak key, say). It appears in the status table as
 	// fatal and is never spawned.
 	Rejected *messages.PlatformError
+	// UsesSessions marks a chat platform: the gateway starts the sessions
+	// store before the first such platform and passes it in Env.Sessions.
+	UsesSessions bool
 	// NewActor builds a fresh adapter for every start and restart. It must
 	// open nothing: the adapter acquires its resources in *actor.Started.
 	NewActor func(env Env) actor.Actor

@@ -28,8 +28,11 @@ type retryToken struct{}
 
 // storeActor owns one stores.Responses.
 type storeActor struct {
-	cfg    Config
-	logger *zap.Logger
+	cfg Config
+	// logger carries the db_path field. openLogger is the same logger
+	// without it, for Config.Open, which adds its own.
+	logger     *zap.Logger
+	openLogger *zap.Logger
 
 	store stores.Responses
 	// openErr is the error of the last failed start or open attempt, and
@@ -59,8 +62,9 @@ type pendingPut struct {
 
 func newStoreActor(cfg Config, logger *zap.Logger) *storeActor {
 	return &storeActor{
-		cfg:    cfg,
-		logger: logger.With(zap.String("db_path", cfg.Path)),
+		cfg:        cfg,
+		logger:     logger.With(zap.String("db_path", cfg.Path)),
+		openLogger: logger,
 	}
 }
 
@@ -114,7 +118,7 @@ func (a *storeActor) start(ctx actor.Context) {
 
 // open opens the storage, or records why it cannot and schedules a retry.
 func (a *storeActor) open(ctx actor.Context) {
-	s, err := a.cfg.Open(a.cfg.Path, a.cfg.MaxResponses, a.logger)
+	s, err := a.cfg.Open(a.cfg.Path, a.cfg.MaxResponses, a.openLogger)
 	if err == nil && s == nil {
 		err = errors.New("Config.Open returned no storage and no error")
 	}

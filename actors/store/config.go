@@ -28,11 +28,11 @@ const maxParked = 1024
 type Config struct {
 	// Path is the database file.
 	Path string
-	// MaxResponses bounds the stored responses; the least recently used
-	// are evicted beyond it. Zero means DefaultMaxResponses.
+	// MaxResponses bounds the stored responses, and the least recently
+	// used are evicted beyond it. Zero means DefaultMaxResponses.
 	MaxResponses int
-	// Open opens the storage; nil means stores.OpenResponses. Lets tests
-	// and the benchmark inject failures.
+	// Open opens the storage, and nil means stores.OpenResponses. Tests
+	// and the benchmark set it to inject failures.
 	Open func(path string, max int, logger *zap.Logger) (stores.Responses, error)
 	// RetryOpen is the delay between attempts to open the storage after it
 	// could not be opened. Zero means DefaultRetryOpen.
@@ -76,8 +76,8 @@ func openSQLite(path string, max int, logger *zap.Logger) (stores.Responses, err
 }
 
 // Props returns the props of a response store actor. The producer returns
-// a fresh actor every time and opens nothing; the database is opened when
-// the actor starts. A receiver middleware logs and recovers a panic in a
+// a fresh actor every time and opens nothing, because the database is
+// opened when the actor starts. A receiver middleware logs and recovers a panic in a
 // lifecycle handler.
 func Props(cfg Config, logger *zap.Logger) *actor.Props {
 	if logger == nil {

@@ -10,8 +10,8 @@ import (
 // Compare with errors.Is.
 var (
 	// ErrInvalidConfig is the cause in every reply when Config cannot
-	// work (no path, a negative limit). The actor does not retry; fix the
-	// configuration and restart the store.
+	// work (no path, a negative limit). The actor does not retry, so fix
+	// the configuration and restart the store.
 	ErrInvalidConfig = errors.New("invalid response store configuration")
 
 	// ErrIdempotencyPending is the error in a BeginIdempotentReply when

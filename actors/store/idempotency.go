@@ -42,7 +42,7 @@ func (a *storeActor) begin(ctx actor.Context, msg *messages.BeginIdempotent) {
 }
 
 // park keeps a request until the key's owner finishes. Requests whose
-// requester stopped waiting are dropped first; beyond maxParked waiting
+// requester stopped waiting are dropped first. Beyond maxParked waiting
 // requests for one key, the newcomer gets ErrIdempotencyPending at once.
 func (a *storeActor) park(ctx actor.Context, p parkedBegin) {
 	id := keyID{sessionKey: p.msg.SessionKey, key: p.msg.Key}
@@ -105,16 +105,18 @@ func (a *storeActor) releaseParked(ctx actor.Context) {
 	a.parked = nil
 }
 
-// liveWaiters returns the parked requests whose requester still waits.
-// A future that timed out has left the process registry, and a reply to
-// it would race with its timeout in this protoactor-go version.
-//
-// NOTE: a timeout that fires between this check and the reply still
-// races. A Deadline in BeginIdempotent would let the actor drop the
-// request before its requester gives up.
+// liveWaiters returns the parked requests whose requester still waits:
+// its deadline has not passed and its future is still registered. A reply
+// to a future that timed out would race with its timeout in this
+// protoactor-go version, and requesters wait a little longer than the
+// deadline they send.
 func (a *storeActor) liveWaiters(ctx actor.Context, waiting []parkedBegin) []parkedBegin {
 	live := waiting[:0]
+	now := time.Now()
 	for _, p := range waiting {
+		if !p.msg.Deadline.IsZero() && now.After(p.msg.Deadline) {
+			continue
+		}
 		if _, ok := ctx.ActorSystem().ProcessRegistry.Get(p.sender); ok {
 			live = append(live, p)
 		}

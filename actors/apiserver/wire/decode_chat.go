@@ -20,8 +20,13 @@ type ChatRequest struct {
 	Tools json.RawMessage
 	// ToolChoice is the client's tool_choice, checked and passed through.
 	ToolChoice json.RawMessage
-	// Options holds the other known OpenAI fields, type-checked and passed
-	// through as sent (see chatOptions). Null values are left out.
+	// Options holds the other known Chat Completions fields, type-checked
+	// and passed through as sent: temperature, top_p, frequency_penalty,
+	// presence_penalty, max_tokens, max_completion_tokens, seed, stop,
+	// logprobs, top_logprobs, logit_bias, parallel_tool_calls, user,
+	// response_format, reasoning_effort, verbosity, service_tier, metadata,
+	// prediction, modalities, web_search_options, safety_identifier and
+	// prompt_cache_key. Null values are left out.
 	Options map[string]json.RawMessage
 }
 
@@ -139,7 +144,7 @@ func decodeChatStream(fields map[string]json.RawMessage, req *ChatRequest) *Erro
 		return nil
 	}
 	var so rawStreamOptions
-	if e := decodeObject(raw, "stream_options", "stream_options", &so); e != nil {
+	if e := decodeObject(raw, "stream_options", &so); e != nil {
 		return e
 	}
 	req.IncludeUsage, e = optionalBool(so.IncludeUsage, "stream_options.include_usage", false)
@@ -204,9 +209,9 @@ func checkOption(raw json.RawMessage, param string, kind optionKind) *Error {
 	return nil
 }
 
-func checkKind(raw json.RawMessage, param string, want byte, what string) *Error {
+func checkKind(raw json.RawMessage, param string, want byte, typeName string) *Error {
 	if jsonKind(raw) != want {
-		return InvalidRequest(param, CodeInvalidType, "%s must be %s", param, what)
+		return InvalidRequest(param, CodeInvalidType, "%s must be %s", param, typeName)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/actorgate/actorgate/messages"
 )
@@ -263,7 +264,8 @@ func TestDecodeChatRequestErrors(t *testing.T) {
 			"tools[0].function", CodeMissingParameter,
 		},
 		{
-			"tools name missing", chatBody(user, `"tools":[{"type":"function","function":{"name":"a"}},`+
+			"tools name missing", chatBody(user, `"tools":[{"type":"function",`+
+				`"function":{"name":"a"}},`+
 				`{"type":"function","function":{"description":"d"}}]`), "tools[1].function.name",
 			CodeMissingParameter,
 		},
@@ -293,6 +295,10 @@ func TestDecodeChatRequestErrors(t *testing.T) {
 			CodeInvalidType,
 		},
 		{"top_p bool", chatBody(user, `"top_p":true`), "top_p", CodeInvalidType},
+		{
+			"temperature overflow", chatBody(user, `"temperature":1e400`), "temperature",
+			CodeInvalidValue,
+		},
 		{"max_tokens float", chatBody(user, `"max_tokens":10.5`), "max_tokens", CodeInvalidType},
 		{"max_tokens huge", chatBody(user, `"max_tokens":1e400`), "max_tokens", CodeInvalidType},
 		{"seed string", chatBody(user, `"seed":"1"`), "seed", CodeInvalidType},
@@ -334,8 +340,8 @@ func TestDecodeChatRequestImageMessage(t *testing.T) {
 }
 
 func TestDecodeChatRequestCaps(t *testing.T) {
-	one := `{"role":"user","content":"x"}`
-	tooMany := "[" + strings.Repeat(one+",", MaxMessages) + one + "]"
+	oneMessage := `{"role":"user","content":"x"}`
+	tooMany := "[" + strings.Repeat(oneMessage+",", MaxMessages) + oneMessage + "]"
 	bigText := strings.Repeat("a", MaxMessageText+1)
 	parts := "[" + strings.Repeat(`{"type":"text","text":"a"},`, MaxContentParts) +
 		`{"type":"text","text":"a"}]`
@@ -363,7 +369,7 @@ func TestDecodeChatRequestCaps(t *testing.T) {
 		})
 	}
 
-	atLimit := "[" + strings.Repeat(one+",", MaxMessages-1) + one + "]"
+	atLimit := "[" + strings.Repeat(oneMessage+",", MaxMessages-1) + oneMessage + "]"
 	req, e := DecodeChatRequest([]byte(chatBody(atLimit)))
 	if e != nil {
 		t.Fatalf("%d messages: unexpected error %v", MaxMessages, e)
@@ -379,16 +385,19 @@ func TestDecodeChatRequestValid(t *testing.T) {
 		body  string
 		check func(t *testing.T, r *ChatRequest)
 	}{
-		{"minimal", `{"messages":[{"role":"user","content":"hi"}]}`, func(t *testing.T, r *ChatRequest) {
-			want := []messages.ChatMessage{{Role: "user", Content: "hi"}}
-			assertMessages(t, r.Messages, want)
-			if r.Model != "" || r.Stream || r.IncludeUsage {
-				t.Errorf("defaults = %q %v %v, want empty", r.Model, r.Stream, r.IncludeUsage)
-			}
-			if r.Tools != nil || r.ToolChoice != nil || r.Options != nil {
-				t.Errorf("tools/options = %s %s %v, want nil", r.Tools, r.ToolChoice, r.Options)
-			}
-		}},
+		{
+			"minimal", `{"messages":[{"role":"user","content":"hi"}]}`,
+			func(t *testing.T, r *ChatRequest) {
+				want := []messages.ChatMessage{{Role: "user", Content: "hi"}}
+				assertMessages(t, r.Messages, want)
+				if r.Model != "" || r.Stream || r.IncludeUsage {
+					t.Errorf("defaults = %q %v %v, want empty", r.Model, r.Stream, r.IncludeUsage)
+				}
+				if r.Tools != nil || r.ToolChoice != nil || r.Options != nil {
+					t.Errorf("tools/options = %s %s %v, want nil", r.Tools, r.ToolChoice, r.Options)
+				}
+			},
+		},
 		{"model and stream", chatBody(`[{"role":"user","content":"hi"}]`, `"stream":true`,
 			`"stream_options":{"include_usage":true}`), func(t *testing.T, r *ChatRequest) {
 			if r.Model != "m" {
@@ -444,12 +453,14 @@ func TestDecodeChatRequestValid(t *testing.T) {
 				`{"type":"image_url","image_url":{"url":"data:image/svg+xml;base64,PHN2Zz4="}},` +
 				`{"type":"image_url","image_url":"HTTP://example.com/b.png"}]}]`),
 			func(t *testing.T, r *ChatRequest) {
-				want := []messages.ChatMessage{{Role: "user", Content: "look", Parts: []messages.ContentPart{
-					{Type: "text", Text: "look"},
-					{Type: "image_url", ImageURL: "https://example.com/a.png", Detail: "low"},
-					{Type: "image_url", ImageURL: "data:image/svg+xml;base64,PHN2Zz4="},
-					{Type: "image_url", ImageURL: "HTTP://example.com/b.png"},
-				}}}
+				want := []messages.ChatMessage{{
+					Role: "user", Content: "look", Parts: []messages.ContentPart{
+						{Type: "text", Text: "look"},
+						{Type: "image_url", ImageURL: "https://example.com/a.png", Detail: "low"},
+						{Type: "image_url", ImageURL: "data:image/svg+xml;base64,PHN2Zz4="},
+						{Type: "image_url", ImageURL: "HTTP://example.com/b.png"},
+					},
+				}}
 				assertMessages(t, r.Messages, want)
 			},
 		},
@@ -527,7 +538,8 @@ func TestDecodeChatRequestValid(t *testing.T) {
 		{
 			"invalid utf8 replaced", "{\"messages\":[{\"role\":\"user\",\"content\":\"a\xffb\"}]}",
 			func(t *testing.T, r *ChatRequest) {
-				assertMessages(t, r.Messages, []messages.ChatMessage{{Role: "user", Content: "a\uFFFDb"}})
+				want := []messages.ChatMessage{{Role: "user", Content: "a\uFFFDb"}}
+				assertMessages(t, r.Messages, want)
 			},
 		},
 		{
@@ -580,5 +592,19 @@ func assertOptions(t *testing.T, got map[string]json.RawMessage, want map[string
 		if string(got[k]) != v {
 			t.Errorf("options[%q] = %s, want %s", k, got[k], v)
 		}
+	}
+}
+
+func TestDecodeChatRequestClipsEchoedValue(t *testing.T) {
+	role := strings.Repeat("é", 100_000)
+	_, e := DecodeChatRequest([]byte(chatBody(`[{"role":"` + role + `","content":"x"}]`)))
+	if e == nil {
+		t.Fatal("expected an error for an unknown role")
+	}
+	if len(e.Message) > 300 {
+		t.Errorf("message has %d bytes; a client's value must be clipped", len(e.Message))
+	}
+	if !utf8.ValidString(e.Message) {
+		t.Errorf("clipped message is not valid UTF-8: %q", e.Message)
 	}
 }

@@ -29,7 +29,7 @@ func convertTextConfig(raw json.RawMessage, set func(string, json.RawMessage)) *
 		return nil
 	}
 	var tc rawTextConfig
-	if e := decodeObject(raw, "text", "text", &tc); e != nil {
+	if e := decodeObject(raw, "text", &tc); e != nil {
 		return e
 	}
 	if !isAbsent(tc.Verbosity) {
@@ -43,7 +43,7 @@ func convertTextConfig(raw json.RawMessage, set func(string, json.RawMessage)) *
 	}
 
 	var f rawTextFormat
-	if e := decodeObject(tc.Format, "text.format", "text.format", &f); e != nil {
+	if e := decodeObject(tc.Format, "text.format", &f); e != nil {
 		return e
 	}
 	typ, e := requiredString(f.Type, "text.format.type")
@@ -65,7 +65,7 @@ func convertTextConfig(raw json.RawMessage, set func(string, json.RawMessage)) *
 		return nil
 	}
 	return InvalidRequest("text.format.type", CodeUnsupported,
-		"text.format.type %q is not supported; use text, json_object or json_schema", typ)
+		"text.format.type %q is not supported; use text, json_object or json_schema", clip(typ))
 }
 
 // convertJSONSchemaFormat turns the flat Responses json_schema format into
@@ -108,7 +108,7 @@ func convertReasoning(raw json.RawMessage, set func(string, json.RawMessage)) *E
 		return nil
 	}
 	var r rawReasoning
-	if e := decodeObject(raw, "reasoning", "reasoning", &r); e != nil {
+	if e := decodeObject(raw, "reasoning", &r); e != nil {
 		return e
 	}
 	if isAbsent(r.Effort) {

@@ -95,7 +95,7 @@ func appendInputItem(out []messages.ChatMessage, raw json.RawMessage, param stri
 	[]messages.ChatMessage, *Error,
 ) {
 	var it rawInputItem
-	if e := decodeObject(raw, param, param, &it); e != nil {
+	if e := decodeObject(raw, param, &it); e != nil {
 		return out, e
 	}
 	typ, e := optionalString(it.Type, param+".type")
@@ -135,7 +135,7 @@ func appendInputItem(out []messages.ChatMessage, raw json.RawMessage, param stri
 	}
 	return out, InvalidRequest(param+".type", CodeUnsupported,
 		"input item type %q is not supported; use message, function_call or "+
-			"function_call_output", typ)
+			"function_call_output", clip(typ))
 }
 
 func decodeInputMessage(it *rawInputItem, param string, m *messages.ChatMessage) *Error {
@@ -148,7 +148,7 @@ func decodeInputMessage(it *rawInputItem, param string, m *messages.ChatMessage)
 	default:
 		return InvalidRequest(param+".role", CodeInvalidValue,
 			"%s.role %q is not supported; use user, system, developer or assistant",
-			param, role)
+			param, clip(role))
 	}
 	m.Role = role
 
@@ -195,7 +195,7 @@ func decodeInputParts(raw json.RawMessage, param string) ([]messages.ContentPart
 
 func decodeInputPart(raw json.RawMessage, param string, p *messages.ContentPart) *Error {
 	var rp rawInputPart
-	if e := decodeObject(raw, param, param, &rp); e != nil {
+	if e := decodeObject(raw, param, &rp); e != nil {
 		return e
 	}
 	typ, e := requiredString(rp.Type, param+".type")
@@ -216,7 +216,7 @@ func decodeInputPart(raw json.RawMessage, param string, p *messages.ContentPart)
 	}
 	return InvalidRequest(param+".type", CodeUnsupported,
 		"content part type %q is not supported; use input_text, input_image or output_text",
-		typ)
+		clip(typ))
 }
 
 func decodeInputImage(rp *rawInputPart, param string, p *messages.ContentPart) *Error {

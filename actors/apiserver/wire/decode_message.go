@@ -100,7 +100,7 @@ func decodeChatMessages(raw json.RawMessage, base string, allowEmpty bool) (
 
 func decodeChatMessage(raw json.RawMessage, param string, m *messages.ChatMessage) *Error {
 	var rm rawChatMessage
-	if e := decodeObject(raw, param, param, &rm); e != nil {
+	if e := decodeObject(raw, param, &rm); e != nil {
 		return e
 	}
 	role, e := decodeRole(rm.Role, param+".role")
@@ -128,7 +128,7 @@ func decodeRole(raw json.RawMessage, param string) (string, *Error) {
 	}
 	return "", InvalidRequest(param, CodeInvalidValue,
 		"%s %q is not supported; use system, developer, user, assistant, tool or function",
-		param, role)
+		param, clip(role))
 }
 
 // decodeRoleFields decodes the fields that only some roles carry.
@@ -170,7 +170,7 @@ func decodeToolCalls(raw json.RawMessage, param string) ([]messages.ToolCall, *E
 
 func decodeToolCall(raw json.RawMessage, param string, tc *messages.ToolCall) *Error {
 	var rc rawToolCall
-	if e := decodeObject(raw, param, param, &rc); e != nil {
+	if e := decodeObject(raw, param, &rc); e != nil {
 		return e
 	}
 	var e *Error
@@ -187,7 +187,7 @@ func decodeToolCall(raw json.RawMessage, param string, tc *messages.ToolCall) *E
 		return InvalidRequest(param+".function", CodeMissingParameter,
 			"%s.function is required", param)
 	}
-	if e := decodeObject(rc.Function, param+".function", param+".function", &rf); e != nil {
+	if e := decodeObject(rc.Function, param+".function", &rf); e != nil {
 		return e
 	}
 	if tc.Name, e = requiredString(rf.Name, param+".function.name"); e != nil {
@@ -214,7 +214,7 @@ func expectType(raw json.RawMessage, param, want string, required bool) *Error {
 	}
 	if got != want {
 		return InvalidRequest(param, CodeUnsupported, "%s %q is not supported; use %q",
-			param, got, want)
+			param, clip(got), want)
 	}
 	return nil
 }
@@ -308,7 +308,7 @@ func setParts(m *messages.ChatMessage, parts []messages.ContentPart, param strin
 
 func decodeChatPart(raw json.RawMessage, param string, p *messages.ContentPart) *Error {
 	var rp rawChatPart
-	if e := decodeObject(raw, param, param, &rp); e != nil {
+	if e := decodeObject(raw, param, &rp); e != nil {
 		return e
 	}
 	typ, e := requiredString(rp.Type, param+".type")
@@ -324,7 +324,7 @@ func decodeChatPart(raw json.RawMessage, param string, p *messages.ContentPart) 
 		return decodeChatImage(rp.ImageURL, param+".image_url", p)
 	}
 	return InvalidRequest(param+".type", CodeUnsupported,
-		"content part type %q is not supported; use text or image_url", typ)
+		"content part type %q is not supported; use text or image_url", clip(typ))
 }
 
 // decodeChatImage decodes {"url","detail"}. The bare string form that some
@@ -341,7 +341,7 @@ func decodeChatImage(raw json.RawMessage, param string, p *messages.ContentPart)
 		return InvalidRequest(param, CodeMissingParameter, "%s is required", param)
 	}
 	var ri rawImageURL
-	if e := decodeObject(raw, param, param, &ri); e != nil {
+	if e := decodeObject(raw, param, &ri); e != nil {
 		return e
 	}
 	if p.ImageURL, e = requiredString(ri.URL, param+".url"); e != nil {

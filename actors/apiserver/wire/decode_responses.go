@@ -165,7 +165,7 @@ func decodeConversation(raw json.RawMessage) (string, *Error) {
 		var obj struct {
 			ID json.RawMessage `json:"id"`
 		}
-		if e := decodeObject(raw, "conversation", "conversation", &obj); e != nil {
+		if e := decodeObject(raw, "conversation", &obj); e != nil {
 			return "", e
 		}
 		return requiredString(obj.ID, "conversation.id")

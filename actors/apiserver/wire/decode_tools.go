@@ -46,7 +46,7 @@ func checkChatTools(raw json.RawMessage) (json.RawMessage, *Error) {
 	for i, item := range items {
 		param := indexed("tools", i)
 		var rt rawChatTool
-		if e := decodeObject(item, param, param, &rt); e != nil {
+		if e := decodeObject(item, param, &rt); e != nil {
 			return nil, e
 		}
 		if e := expectType(rt.Type, param+".type", "function", true); e != nil {
@@ -58,7 +58,7 @@ func checkChatTools(raw json.RawMessage) (json.RawMessage, *Error) {
 		}
 		var fn rawFunction
 		fparam := param + ".function"
-		if e := decodeObject(rt.Function, fparam, fparam, &fn); e != nil {
+		if e := decodeObject(rt.Function, fparam, &fn); e != nil {
 			return nil, e
 		}
 		if _, _, e := checkFunction(&fn, fparam); e != nil {
@@ -129,8 +129,7 @@ func checkChatToolChoice(raw json.RawMessage) (json.RawMessage, *Error) {
 				"tool_choice.function is required when tool_choice.type is \"function\"")
 		}
 		var fn rawFunction
-		if e := decodeObject(rc.Function, "tool_choice.function", "tool_choice.function",
-			&fn); e != nil {
+		if e := decodeObject(rc.Function, "tool_choice.function", &fn); e != nil {
 			return nil, e
 		}
 		if _, e := requiredString(fn.Name, "tool_choice.function.name"); e != nil {
@@ -139,7 +138,8 @@ func checkChatToolChoice(raw json.RawMessage) (json.RawMessage, *Error) {
 		return raw, nil
 	}
 	return nil, InvalidRequest("tool_choice.type", CodeUnsupported,
-		"tool_choice.type %q is not supported; use \"function\"", typ)
+		"tool_choice.type %q is not supported; use \"function\" or \"allowed_tools\"",
+		clip(typ))
 }
 
 func decodeToolChoiceObject(raw json.RawMessage, rc *rawToolChoice) *Error {
@@ -147,7 +147,7 @@ func decodeToolChoiceObject(raw json.RawMessage, rc *rawToolChoice) *Error {
 		return InvalidRequest("tool_choice", CodeInvalidType,
 			"tool_choice must be \"auto\", \"none\", \"required\" or an object")
 	}
-	return decodeObject(raw, "tool_choice", "tool_choice", rc)
+	return decodeObject(raw, "tool_choice", rc)
 }
 
 func checkToolChoiceMode(raw json.RawMessage) *Error {
@@ -160,7 +160,7 @@ func checkToolChoiceMode(raw json.RawMessage) *Error {
 		return nil
 	}
 	return InvalidRequest("tool_choice", CodeInvalidValue,
-		"tool_choice %q is not supported; use \"auto\", \"none\" or \"required\"", mode)
+		"tool_choice %q is not supported; use \"auto\", \"none\" or \"required\"", clip(mode))
 }
 
 // convertResponsesTools checks a Responses API tools array, whose function
@@ -177,7 +177,7 @@ func convertResponsesTools(raw json.RawMessage) (json.RawMessage, *Error) {
 	for i, item := range items {
 		param := indexed("tools", i)
 		var fn rawFunction
-		if e := decodeObject(item, param, param, &fn); e != nil {
+		if e := decodeObject(item, param, &fn); e != nil {
 			return nil, e
 		}
 		if e := expectType(fn.Type, param+".type", "function", true); e != nil {

@@ -1,5 +1,5 @@
 // Package wire owns the OpenAI wire format of the API server: decoding and
-// validating client requests, encoding answers, the Responses API stream
+// validating client requests, encoding responses, the Responses API stream
 // events, the server-sent events writer, ids, and the error envelope.
 //
 // The package is pure code: no actors, no goroutines, no network. The HTTP
@@ -18,9 +18,9 @@
 //
 // The Responses API decoder normalises its input to chat messages, and its
 // tools and tool_choice to the Chat Completions shape, so that the agent
-// sees one request format.
+// receives one request format.
 //
-// # Answers
+// # Encoding
 //
 // The Append functions append JSON to a caller's buffer without reflection:
 // a chat completion, the chunks of a chat completion stream, the model list,

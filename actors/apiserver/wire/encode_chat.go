@@ -7,12 +7,16 @@ import (
 )
 
 // AppendChatCompletion appends a chat.completion object for r. The message
-// content is null when the answer is only tool calls. An empty
+// content is null when the reply is only tool calls. An empty
 // FinishReason becomes "tool_calls" when there are tool calls and "stop"
-// otherwise.
+// otherwise. r.Err is not encoded: a failed run is the caller's to report
+// as an error. A nil r encodes an empty reply.
 func AppendChatCompletion(dst []byte, id string, created int64, model string,
 	r *messages.AgentReply,
 ) []byte {
+	if r == nil {
+		r = &messages.AgentReply{}
+	}
 	dst = appendChatHeader(dst, id, "chat.completion", created, model)
 	dst = append(dst, `"choices":[{"index":0,"message":{"role":"assistant","content":`...)
 	if r.Text == "" && len(r.ToolCalls) > 0 {
@@ -106,6 +110,9 @@ func AppendChatChunkRole(dst []byte, id string, created int64, model string) []b
 func AppendChatChunkDelta(dst []byte, id string, created int64, model string,
 	d *messages.AgentDelta,
 ) []byte {
+	if d == nil {
+		d = &messages.AgentDelta{}
+	}
 	dst = appendChatHeader(dst, id, chunkObject, created, model)
 	dst = append(dst, `"choices":[{"index":0,"delta":{`...)
 	if d.Text != "" || len(d.ToolCalls) == 0 {
@@ -157,7 +164,7 @@ func AppendChatChunkFinish(dst []byte, id string, created int64, model,
 }
 
 // AppendChatChunkUsage appends the usage chunk that stream_options
-// include_usage asks for: no choices, and the usage of the whole run.
+// include_usage requests: no choices, and the usage of the whole run.
 func AppendChatChunkUsage(dst []byte, id string, created int64, model string,
 	u messages.Usage,
 ) []byte {
@@ -167,7 +174,7 @@ func AppendChatChunkUsage(dst []byte, id string, created int64, model string,
 	return append(dst, '}')
 }
 
-// AppendModelList appends the GET /v1/models answer: a list of model
+// AppendModelList appends the GET /v1/models response body: a list of model
 // objects that share created and ownedBy.
 func AppendModelList(dst []byte, models []string, created int64, ownedBy string) []byte {
 	dst = append(dst, `{"object":"list","data":[`...)
@@ -180,7 +187,7 @@ func AppendModelList(dst []byte, models []string, created int64, ownedBy string)
 	return append(dst, "]}"...)
 }
 
-// AppendModel appends one model object, the GET /v1/models/{model} answer.
+// AppendModel appends one model object, the GET /v1/models/{model} body.
 func AppendModel(dst []byte, model string, created int64, ownedBy string) []byte {
 	dst = append(dst, `{"id":`...)
 	dst = appendString(dst, model)

@@ -20,7 +20,7 @@ func FuzzDecodeChatRequest(f *testing.F) {
 			checkFuzzError(t, e)
 			return
 		}
-		checkChatMessages(t, req.Messages, false)
+		checkChatMessages(t, req.Messages)
 		checkRawJSON(t, "tools", req.Tools)
 		checkRawJSON(t, "tool_choice", req.ToolChoice)
 		for k, v := range req.Options {
@@ -50,8 +50,8 @@ func FuzzDecodeResponsesRequest(f *testing.F) {
 		if req.PreviousResponseID != "" && req.Conversation != "" {
 			t.Fatal("accepted previous_response_id together with conversation")
 		}
-		checkChatMessages(t, req.Input, true)
-		checkChatMessages(t, req.ConversationHistory, false)
+		checkChatMessages(t, req.Input)
+		checkChatMessages(t, req.ConversationHistory)
 		for k, v := range req.Options {
 			checkRawJSON(t, k, v)
 		}
@@ -164,14 +164,14 @@ func checkFuzzError(t *testing.T, e *Error) {
 	checkRawJSON(t, "error envelope", e.AppendJSON(nil))
 }
 
-func checkRawJSON(t *testing.T, what string, raw []byte) {
+func checkRawJSON(t *testing.T, field string, raw []byte) {
 	t.Helper()
 	if raw != nil && !json.Valid(raw) {
-		t.Fatalf("%s is not valid JSON: %q", what, raw)
+		t.Fatalf("%s is not valid JSON: %q", field, raw)
 	}
 }
 
-func checkChatMessages(t *testing.T, msgs []messages.ChatMessage, fromInput bool) {
+func checkChatMessages(t *testing.T, msgs []messages.ChatMessage) {
 	t.Helper()
 	if len(msgs) > MaxMessages {
 		t.Fatalf("%d messages accepted", len(msgs))

@@ -30,7 +30,8 @@ const (
 func randomHex(n int) string {
 	var raw [32]byte
 	b := raw[:n/2]
-	// crypto/rand.Read never returns an error since Go 1.24.
+	// crypto/rand.Read never returns an error since Go 1.24: it crashes
+	// the program instead.
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }

@@ -12,9 +12,9 @@ import (
 // value type, only on broken JSON. Each field is then checked on its own,
 // so that a wrong type becomes an Error naming that field.
 
-// jsonKind returns the first byte of a JSON value, which tells its type:
-// '"' string, '{' object, '[' array, 't' or 'f' boolean, 'n' null, and
-// '-' or a digit for a number. An absent value returns 0.
+// jsonKind returns the type of a JSON value from its first byte: '"'
+// string, '{' object, '[' array, 't' or 'f' boolean, 'n' null, and '0' for
+// any number. An absent value returns 0.
 func jsonKind(raw json.RawMessage) byte {
 	raw = bytes.TrimLeft(raw, " \t\r\n")
 	if len(raw) == 0 {
@@ -35,12 +35,12 @@ func isAbsent(raw json.RawMessage) bool {
 }
 
 // decodeObject decodes raw, which must be a JSON object, into the struct v.
-func decodeObject(raw json.RawMessage, param, what string, v any) *Error {
+func decodeObject(raw json.RawMessage, param string, v any) *Error {
 	if jsonKind(raw) != '{' {
-		return InvalidRequest(param, CodeInvalidType, "%s must be a JSON object", what)
+		return InvalidRequest(param, CodeInvalidType, "%s must be a JSON object", param)
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		return InvalidRequest(param, CodeInvalidType, "%s must be a JSON object: %v", what, err)
+		return InvalidRequest(param, CodeInvalidType, "%s must be a JSON object: %v", param, err)
 	}
 	return nil
 }
@@ -141,10 +141,14 @@ func optionalBool(raw json.RawMessage, param string, def bool) (bool, *Error) {
 	return false, InvalidRequest(param, CodeInvalidType, "%s must be a boolean", param)
 }
 
-// checkNumber checks that raw is a JSON number.
+// checkNumber checks that raw is a JSON number that fits in a float64, so
+// that every client can parse it when a response echoes it.
 func checkNumber(raw json.RawMessage, param string) *Error {
 	if jsonKind(raw) != '0' {
 		return InvalidRequest(param, CodeInvalidType, "%s must be a number", param)
+	}
+	if _, err := strconv.ParseFloat(string(bytes.TrimSpace(raw)), 64); err != nil {
+		return InvalidRequest(param, CodeInvalidValue, "%s must be a finite number", param)
 	}
 	return nil
 }
@@ -158,6 +162,23 @@ func checkInteger(raw json.RawMessage, param string) *Error {
 		return InvalidRequest(param, CodeInvalidType, "%s must be an integer", param)
 	}
 	return nil
+}
+
+// maxQuoted is the number of bytes of a client's value that an error
+// message repeats.
+const maxQuoted = 64
+
+// clip shortens a client's value for an error message, so that a huge
+// value is not sent back in full.
+func clip(s string) string {
+	if len(s) <= maxQuoted {
+		return s
+	}
+	cut := maxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 // indexed returns base[i].

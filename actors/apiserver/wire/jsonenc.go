@@ -10,8 +10,8 @@ const hexDigits = "0123456789abcdef"
 // appendString appends s as a JSON string. It escapes what RFC 8259
 // requires, plus U+2028 and U+2029 (which JavaScript treats as line breaks),
 // and replaces invalid UTF-8 with U+FFFD as encoding/json does. Unlike
-// encoding/json it leaves <, > and & as they are, because no answer of this
-// package is embedded in HTML.
+// encoding/json it leaves <, > and & as they are, because no output of
+// this package is embedded in HTML.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0

@@ -96,7 +96,7 @@ type ResponseParams struct {
 	PreviousResponseID string
 	Conversation       string
 	Store              bool
-	// Reply is the agent's answer; nil builds an in_progress response with
+	// Reply is the agent's reply; nil builds an in_progress response with
 	// no output, as response.created carries.
 	Reply *messages.AgentReply
 	// Echoed request fields; see ResponseObject.
@@ -171,8 +171,12 @@ func NewResponseObject(p ResponseParams) *ResponseObject {
 // neither text nor tool calls and the run did not fail, then one
 // function_call item per tool call. A tool call without an id gets a
 // generated "call_" id, written back into r so that the history the caller
-// stores names the same call id that the client sees.
+// stores names the same call id that the client receives. A nil r changes
+// nothing.
 func (o *ResponseObject) SetReply(r *messages.AgentReply) {
+	if r == nil {
+		return
+	}
 	o.setOutcome(r)
 	o.Output = o.Output[:0]
 	if hasMessageItem(r, o.Status) {
@@ -256,6 +260,7 @@ func (o *ResponseObject) AppendJSON(dst []byte) []byte {
 	dst = strconv.AppendInt(dst, o.CreatedAt, 10)
 	dst = appendStringField(dst, "status", o.Status)
 	dst = o.appendOutcome(dst)
+
 	dst = appendKey(dst, "instructions")
 	if o.HasInstructions {
 		dst = appendString(dst, o.Instructions)
@@ -263,6 +268,7 @@ func (o *ResponseObject) AppendJSON(dst []byte) []byte {
 		dst = append(dst, "null"...)
 	}
 	dst = appendStringField(dst, "model", o.Model)
+
 	dst = appendKey(dst, "output")
 	dst = append(dst, '[')
 	for i := range o.Output {
@@ -273,6 +279,7 @@ func (o *ResponseObject) AppendJSON(dst []byte) []byte {
 	}
 	dst = append(dst, ']')
 	dst = o.appendRequestEcho(dst)
+
 	dst = appendKey(dst, "usage")
 	if o.Status == messages.ResponseInProgress {
 		dst = append(dst, "null"...)

@@ -31,15 +31,17 @@ type EventWriter interface {
 
 // ResponseStream turns an agent run into the Responses API stream events.
 // It writes each event to the EventWriter the moment it is known and keeps
-// sequence_number strictly increasing from 0. The order is:
-// response.created; then for each output item, in the order the items
-// appear: output_item.added, for a message content_part.added and its
-// output_text.delta events, for a function call its
-// function_call_arguments.delta events; then at Finish, for each item in
-// output order, output_text.done, content_part.done and output_item.done
-// (or function_call_arguments.done and output_item.done); and last
-// response.completed, response.failed or response.incomplete with the
-// final response object.
+// sequence_number strictly increasing from 0.
+//
+// The stream starts with response.created. Each output item then opens, in
+// the order the items appear, with output_item.added. A message item adds
+// content_part.added and its output_text.delta events, and a function call
+// item its function_call_arguments.delta events. At Finish every item
+// closes in output order: a message with output_text.done,
+// content_part.done and output_item.done, a function call with
+// function_call_arguments.done and output_item.done. The last event is
+// response.completed, response.failed or response.incomplete, which
+// carries the final response object.
 //
 // A ResponseStream is not safe for concurrent use.
 type ResponseStream struct {
@@ -66,6 +68,9 @@ type streamItem struct {
 // in_progress object from NewResponseObject without a reply. The stream
 // fills in obj's output and outcome at Finish.
 func NewResponseStream(obj *ResponseObject) *ResponseStream {
+	if obj == nil {
+		obj = NewResponseObject(ResponseParams{})
+	}
 	return &ResponseStream{
 		obj:     obj,
 		buf:     make([]byte, 0, 1024),
@@ -89,15 +94,18 @@ func (s *ResponseStream) Start(w EventWriter) error {
 	return s.writeResponseEvent(w, EventResponseCreated)
 }
 
-// Delta writes the events for one fragment of the answer: it opens the
-// message item or a function call item on its first fragment, then writes
-// the text or argument delta.
+// Delta writes the events for one fragment of the agent's reply. The first
+// fragment of the text or of a tool call opens its output item, then each
+// fragment writes its text or argument delta.
 func (s *ResponseStream) Delta(w EventWriter, d *messages.AgentDelta) error {
 	if s.finished {
 		return ErrResponseFinished
 	}
 	if err := s.Start(w); err != nil {
 		return err
+	}
+	if d == nil {
+		return nil
 	}
 	if d.Text != "" {
 		if err := s.writeText(w, d.Text); err != nil {
@@ -176,6 +184,11 @@ func (s *ResponseStream) Finish(w EventWriter, r *messages.AgentReply) error {
 	}
 	if err := s.Start(w); err != nil {
 		return err
+	}
+	if r == nil {
+		r = &messages.AgentReply{Err: &messages.AgentError{
+			Code: "server_error", Message: "the agent returned no reply",
+		}}
 	}
 	s.finished = true
 	s.obj.setOutcome(r)

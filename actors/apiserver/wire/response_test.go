@@ -541,3 +541,32 @@ func TestResponseStreamWriterError(t *testing.T) {
 		}
 	}
 }
+
+func TestNilRepliesDoNotPanic(t *testing.T) {
+	if out := AppendChatCompletion(nil, "id", 1, "m", nil); !json.Valid(out) {
+		t.Errorf("nil reply: invalid JSON %s", out)
+	}
+	if out := AppendChatChunkDelta(nil, "id", 1, "m", nil); !json.Valid(out) {
+		t.Errorf("nil delta: invalid JSON %s", out)
+	}
+
+	obj := NewResponseObject(testParams(nil))
+	obj.SetReply(nil)
+	if obj.Status != "in_progress" {
+		t.Errorf("SetReply(nil) changed the status to %q", obj.Status)
+	}
+
+	rec := &eventRecorder{}
+	s := NewResponseStream(nil)
+	if err := s.Delta(rec, nil); err != nil {
+		t.Fatalf("Delta(nil): %v", err)
+	}
+	if err := s.Finish(rec, nil); err != nil {
+		t.Fatalf("Finish(nil): %v", err)
+	}
+	if s.Object().Status != "failed" || s.Object().Error == nil {
+		t.Errorf("Finish(nil) status %q error %+v, want failed with an error",
+			s.Object().Status, s.Object().Error)
+	}
+	checkStreamInvariants(t, rec, s.Object())
+}

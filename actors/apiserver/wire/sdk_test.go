@@ -328,7 +328,8 @@ func responsesParams() responses.ResponseNewParams {
 		Model:        "actorgate",
 		Instructions: openai.String("be brief"),
 		Input: responses.ResponseNewParamsInputUnion{OfInputItemList: responses.ResponseInputParam{
-			responses.ResponseInputItemParamOfMessage("weather in Oslo?", responses.EasyInputMessageRoleUser),
+			responses.ResponseInputItemParamOfMessage("weather in Oslo?",
+				responses.EasyInputMessageRoleUser),
 		}},
 		Tools: []responses.ToolUnionParam{
 			responses.ToolParamOfFunction("get_weather", map[string]any{

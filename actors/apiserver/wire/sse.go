@@ -8,8 +8,8 @@ import (
 )
 
 // SSEWriter writes server-sent events to an HTTP response. Every call
-// writes one whole frame and flushes it, so the client sees each event the
-// moment it is written. After the first failed write or flush every call
+// writes one whole frame and flushes it, so the client receives each event
+// the moment it is written. After the first failed write or flush every call
 // returns an error wrapping ErrStreamClosed. An SSEWriter is not safe for
 // concurrent use.
 type SSEWriter struct {
@@ -22,7 +22,7 @@ type SSEWriter struct {
 // NewSSEWriter prepares w for an event stream. It sets Content-Type,
 // Cache-Control and X-Accel-Buffering (so that nginx does not buffer the
 // stream) but writes nothing: the 200 status goes out with the first frame,
-// so a handler can still answer with an error until then.
+// so a handler can still send an error response until then.
 func NewSSEWriter(w http.ResponseWriter) *SSEWriter {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")

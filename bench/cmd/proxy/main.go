@@ -1,0 +1,105 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/actorgate/actorgate/bench/internal/loopback"
+)
+
+// Transport settings: one upstream host and up to a few thousand
+// concurrent requests, as in the memory scenario.
+const (
+	maxIdleConns    = 4096
+	idleConnTimeout = 90 * time.Second
+	dialTimeout     = 5 * time.Second
+	copyBufferBytes = 32 << 10
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "proxy:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("proxy", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:0", "loopback `host:port` to listen on")
+	addrFile := fs.String("addr-file", "", "`file` that receives the base URL once the listener is bound")
+	upstream := fs.String("upstream", "", "loopback base `URL` of the upstream, such as http://127.0.0.1:9000")
+	lifetime := fs.Duration("lifetime", 30*time.Minute, "time after which the proxy exits by itself")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *upstream == "" {
+		return errors.New("-upstream is missing; pass the mock's URL, such as http://127.0.0.1:9000")
+	}
+	target, err := loopback.ParseURL(*upstream)
+	if err != nil {
+		return fmt.Errorf("-upstream: %w", err)
+	}
+	if *lifetime <= 0 {
+		return errors.New("-lifetime must be a positive duration such as 30m")
+	}
+
+	ln, err := loopback.Listen(*addr)
+	if err != nil {
+		return err
+	}
+	proxy := &httputil.ReverseProxy{
+		Rewrite:   func(r *httputil.ProxyRequest) { r.SetURL(target) },
+		Transport: newTransport(),
+		BufferPool: &bufferPool{pool: sync.Pool{New: func() any {
+			b := make([]byte, copyBufferBytes)
+			return &b
+		}}},
+		ErrorLog: log.New(stderr, "proxy: ", log.LstdFlags),
+	}
+	srv := &http.Server{Handler: proxy, ReadHeaderTimeout: 10 * time.Second}
+	if err := loopback.WriteAddrFile(*addrFile, "http://"+ln.Addr().String()); err != nil {
+		_ = ln.Close()
+		return err
+	}
+	time.AfterFunc(*lifetime, func() { _ = srv.Close() })
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// newTransport returns a transport tuned for one loopback upstream: a
+// keep-alive pool large enough that no request waits for or redials a
+// connection, no proxy from the environment, and no compression.
+func newTransport() *http.Transport {
+	dialer := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:               nil,
+		DialContext:         dialer.DialContext,
+		MaxIdleConns:        maxIdleConns,
+		MaxIdleConnsPerHost: maxIdleConns,
+		IdleConnTimeout:     idleConnTimeout,
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   false,
+	}
+}
+
+// bufferPool implements httputil.BufferPool with a sync.Pool, so that a
+// request does not allocate its own copy buffer.
+type bufferPool struct {
+	pool sync.Pool
+}
+
+func (p *bufferPool) Get() []byte { return *p.pool.Get().(*[]byte) }
+
+func (p *bufferPool) Put(b []byte) { p.pool.Put(&b) }

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// scenarioTimeout is the safety net around one scenario. Every phase has
+// its own bound; this one only stops a scenario that hangs.
+const scenarioTimeout = 15 * time.Minute
+
+// scenario measures one thing and returns its result, without Machine,
+// Settings and timing, which the harness fills in. draw writes its chart.
+type scenario func(ctx context.Context, h *harness) (*result, chartFunc, error)
+
+// chartFunc writes a scenario's chart to path.
+type chartFunc func(path string) error
+
+var scenarios = map[string]scenario{
+	"api":     runAPI,
+	"echo":    runEcho,
+	"stream":  runStream,
+	"store":   runStore,
+	"restart": runRestart,
+	"memory":  runMemory,
+}
+
+// harness is what every scenario shares in one run.
+type harness struct {
+	s       settings
+	root    string
+	work    string
+	out     string
+	machine machine
+	stdout  io.Writer
+
+	buildOnce sync.Once
+	bins      binaries
+	buildErr  error
+}
+
+func newHarness(ctx context.Context, s settings, stdout io.Writer) (*harness, error) {
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	work, err := os.MkdirTemp("", "actorgate-bench-")
+	if err != nil {
+		return nil, fmt.Errorf("creating the work folder: %w", err)
+	}
+	h := &harness{s: s, root: root, work: work, stdout: stdout,
+		machine: describeMachine(ctx, root)}
+	if h.out, err = h.outputDir(); err != nil {
+		h.close()
+		return nil, err
+	}
+	return h, nil
+}
+
+// outputDir returns the results folder: -out, or bench/results for a full
+// run and a folder inside the work folder for -quick, so that a smoke
+// test leaves the tree clean. The work folder is removed at the end, so a
+// -quick run without -out keeps nothing.
+func (h *harness) outputDir() (string, error) {
+	dir := h.s.Out
+	switch {
+	case dir != "":
+	case h.s.Quick:
+		dir = filepath.Join(h.work, "results")
+	default:
+		dir = filepath.Join(h.root, "bench", "results")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("creating the results folder: %w", err)
+	}
+	return dir, nil
+}
+
+func (h *harness) close() {
+	_ = os.RemoveAll(h.work)
+}
+
+// binaries builds the programs once per run.
+func (h *harness) binaries(ctx context.Context) (binaries, error) {
+	h.buildOnce.Do(func() {
+		fmt.Fprintln(h.stdout, "building actorgate, the mock and the proxy...")
+		h.bins, h.buildErr = buildBinaries(ctx, h.root, filepath.Join(h.work, "bin"))
+	})
+	return h.bins, h.buildErr
+}
+
+// scenarioDir returns a fresh folder for the files of one scenario.
+func (h *harness) scenarioDir(name string) (string, error) {
+	dir := filepath.Join(h.work, name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("creating the %s folder: %w", name, err)
+	}
+	return dir, nil
+}
+
+// runScenario runs one scenario and writes its JSON file and chart.
+func (h *harness) runScenario(ctx context.Context, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, scenarioTimeout)
+	defer cancel()
+	started := time.Now()
+	res, draw, err := scenarios[name](ctx, h)
+	if err != nil {
+		return err
+	}
+	res.Scenario = name
+	res.StartedAt = started.UTC()
+	res.Seconds = time.Since(started).Seconds()
+	res.Machine = h.machine
+	res.Settings = h.s
+	res.Chart = name + ".png"
+	if err := draw(filepath.Join(h.out, res.Chart)); err != nil {
+		return err
+	}
+	path, err := writeResult(h.out, res)
+	if err != nil {
+		return err
+	}
+	printSummary(h.stdout, res, path)
+	return nil
+}
+
+// loadConfig returns the bounds of one measurement at concurrency c.
+func (h *harness) loadConfig(c int) loadConfig {
+	return loadConfig{concurrency: c, warmup: h.s.Warmup, duration: h.s.Duration,
+		maxRequests: h.s.MaxRequests}
+}
+
+// plannedLoad returns the progress units (milliseconds) of n measurements.
+func (h *harness) plannedLoad(n int) int64 {
+	return int64(n) * (h.s.Warmup + h.s.Duration).Milliseconds()
+}
