@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -15,6 +16,7 @@ import (
 	"github.com/actorgate/actorgate/actors/gateway"
 	"github.com/actorgate/actorgate/config"
 	"github.com/actorgate/actorgate/messages"
+	"github.com/actorgate/actorgate/metrics"
 )
 
 // ErrClosed is returned by calls on a Gateway after Close.
@@ -27,6 +29,7 @@ type options struct {
 	logger     *zap.Logger
 	platforms  []gateway.Platform
 	newBackend func() (agent.Backend, error)
+	metrics    *metrics.Metrics
 }
 
 // WithLogger sets the logger the gateway's actors log through; without it
@@ -58,6 +61,10 @@ type Gateway struct {
 	closed  bool
 	closing chan struct{}
 	err     error
+	// metrics is what the gateway records into; metricsAddr is the bound
+	// address of the metrics listener while it listens.
+	metrics     *metrics.Metrics
+	metricsAddr atomic.Pointer[string]
 }
 
 // Start validates cfg and spawns a gateway named name in system.
@@ -79,6 +86,9 @@ func Start(system *actor.ActorSystem, name string, cfg config.Config, opts ...Op
 		o.logger = zap.NewNop()
 	}
 	g := &Gateway{name: name, system: system, log: o.logger, opts: o, cfg: cfg}
+	if err := g.initMetrics(); err != nil {
+		return nil, fmt.Errorf("actorgate: %w", err)
+	}
 	newBackend, err := g.backend(cfg)
 	if err != nil {
 		return nil, err
@@ -87,15 +97,19 @@ func Start(system *actor.ActorSystem, name string, cfg config.Config, opts ...Op
 		Name:      name,
 		Backoff:   gateway.Backoff{Base: cfg.Gateway.BackoffBase, Cap: cfg.Gateway.BackoffCap},
 		Attention: cfg.Gateway.AttentionAfter,
-		Agent:     agent.Props(newBackend, o.logger),
+		Agent:     agent.Props(observeBackend(newBackend, g.metrics), o.logger),
 		Platforms: g.platforms(cfg),
 		Logger:    o.logger,
+		OnStatus:  g.metrics.ObservePlatform,
 	})
 	pid, err := system.Root.SpawnNamed(props, name)
 	if err != nil {
 		return nil, fmt.Errorf("actorgate: spawning gateway %q: %w", name, err)
 	}
 	g.pid = pid
+	if err := g.awaitStarted(); err != nil {
+		return nil, err
+	}
 	return g, nil
 }
 
@@ -134,6 +148,7 @@ func (g *Gateway) platforms(cfg config.Config) []gateway.Platform {
 		g.log.Info("platform not enrolled", zap.String("platform", apiserver.Name),
 			zap.String("reason", enr.Reason))
 	}
+	out = append(out, g.metricsPlatforms(cfg)...)
 	return append(out, g.opts.platforms...)
 }
 

@@ -49,7 +49,7 @@ func barChart(title, yLabel string, bars []bar) (*plot.Plot, error) {
 	p.Y.Min = 0
 	p.Y.Max = max(slices.Max(values)*1.15, 1e-9)
 
-	xys := make(plotter.XYLabels, 0, len(bars))
+	var xys plotter.XYLabels
 	for i, b := range bars {
 		xys.XYs = append(xys.XYs, plotter.XY{X: float64(i), Y: b.value})
 		xys.Labels = append(xys.Labels, formatValue(b.value))

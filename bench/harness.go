@@ -81,7 +81,12 @@ func (h *harness) outputDir() (string, error) {
 	return dir, nil
 }
 
+// close removes the work folder, unless -keep asked to keep it.
 func (h *harness) close() {
+	if h.s.Keep {
+		fmt.Fprintln(h.stdout, "work folder kept:", h.work)
+		return
+	}
 	_ = os.RemoveAll(h.work)
 }
 

@@ -23,7 +23,7 @@ type settings struct {
 	MaxRequests int64         `json:"max_requests"`
 	LogLevel    string        `json:"gateway_log_level"`
 	Out         string        `json:"-"`
-	Progress    bool          `json:"-"`
+	Keep        bool          `json:"-"`
 }
 
 // Defaults of a full run and of a -quick run.
@@ -78,6 +78,8 @@ func parseSettings(args []string, stderr io.Writer) (settings, error) {
 		"process: debug, info, warn or error (default info, the binary's default)")
 	out := fs.String("out", "", "folder for the JSON results and charts "+
 		"(default bench/results, a temporary folder with -quick)")
+	keep := fs.Bool("keep", false, "keep the work folder (binaries, server logs, databases) "+
+		"and print its path")
 	if err := fs.Parse(args); err != nil {
 		return settings{}, err
 	}
@@ -92,6 +94,7 @@ func parseSettings(args []string, stderr io.Writer) (settings, error) {
 	}
 	s.Quick = *quick
 	s.Out = *out
+	s.Keep = *keep
 	setIfNonZero(&s.Concurrency, *concurrency)
 	setIfNonZero(&s.Duration, *duration)
 	setIfNonZero(&s.Warmup, *warmup)
@@ -132,6 +135,10 @@ func parseScenarios(value string) ([]string, error) {
 			names = append(names, name)
 		}
 	}
+	// Run in the canonical order whatever the order of the list.
+	slices.SortFunc(names, func(a, b string) int {
+		return slices.Index(scenarioOrder, a) - slices.Index(scenarioOrder, b)
+	})
 	return names, nil
 }
 

@@ -52,8 +52,8 @@ type IRCConfig struct {
 	Server string `yaml:"server"`
 	// Port is the server's port; zero means 6697 with TLS and 6667
 	// without.
-	Port int  `yaml:"port"`
-	TLS  bool `yaml:"tls"`
+	Port int    `yaml:"port"`
+	TLS  bool   `yaml:"tls"`
 	Nick string `yaml:"nick"`
 	// Channels are joined after registration, such as #actorgate.
 	Channels []string `yaml:"channels"`

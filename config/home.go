@@ -155,7 +155,9 @@ func makeHome(home string) (bool, error) {
 	}
 
 	// The umask may have cleared bits of 0700; set them explicitly.
-	if err := os.Chmod(home, 0o700); err != nil {
+	// A directory needs the execute bit to be entered; 0700 keeps it to the
+	// owner.
+	if err := os.Chmod(home, 0o700); err != nil { //nolint:gosec // G302: directory mode, owner only
 		return false, fmt.Errorf("%w: %w", ErrInit, err)
 	}
 

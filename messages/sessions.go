@@ -48,8 +48,8 @@ type AppendTurns struct {
 	RequestID string
 	Key       string
 	// SessionID is the session the turns belong to, as LoadSessionReply
-	// returned it. When the key was reset in the meantime, the turns still
-	// go to that older session and the new one stays empty.
+	// returned it. When the key was reset or expired in the meantime, the
+	// turns are dropped with that session, and the new one stays empty.
 	SessionID string
 	Turns     []ChatMessage
 }

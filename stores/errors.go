@@ -31,6 +31,11 @@ var (
 
 	// ErrClosed is returned by every method called after Close.
 	ErrClosed = errors.New("response store is closed")
+
+	// ErrCorrupt is returned by IntegrityCheck for a database that fails
+	// SQLite's integrity or foreign key check. The message lists the
+	// problems.
+	ErrCorrupt = errors.New("database failed its integrity check")
 )
 
 // SchemaVersionError reports a database whose PRAGMA user_version is newer

@@ -279,7 +279,7 @@ func pragmaText(conn *sqlite3.SQLiteConn, query string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 
 	if n := len(rows.Columns()); n != 1 {
 		return "", fmt.Errorf("%s returned %d columns, want 1", query, n)

@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/actorgate/actorgate/actors/agent"
@@ -121,7 +122,16 @@ func (s *server) runAgent(ctx context.Context, req *messages.AgentRequest) (*mes
 	if !ok {
 		return nil, errUnavailable("the agent returned no reply")
 	}
-	return reply, nil
+	return ownReply(reply), nil
+}
+
+// ownReply returns a copy of an agent reply that the handler may change.
+// The agent goes on reading a reply after sending it (to log it), so the
+// message itself is read-only here.
+func ownReply(r *messages.AgentReply) *messages.AgentReply {
+	c := *r
+	c.ToolCalls = slices.Clone(r.ToolCalls)
+	return &c
 }
 
 // incompleteError maps a failed run that produced nothing to 502 (504 for

@@ -217,6 +217,18 @@ func firstContent(t *testing.T, s *sseStream) sseEvent {
 	}
 }
 
+// goroutineBaseline returns the goroutines of a gateway at rest, after a
+// request has reached the response store, whose database opens in the
+// background.
+func (a *api) goroutineBaseline() goleak.Option {
+	a.t.Helper()
+	missing := "resp_" + strings.Repeat("0", 48)
+	if r := a.call(http.MethodGet, "/v1/responses/"+missing, nil); r.status != http.StatusNotFound {
+		a.t.Fatalf("store round trip: status = %d: %s", r.status, r.body)
+	}
+	return goleak.IgnoreCurrent()
+}
+
 // waitNoLeaks polls until no goroutine outside ignore is left.
 func waitNoLeaks(t *testing.T, ignore goleak.Option) {
 	t.Helper()
@@ -251,7 +263,7 @@ func TestChatClientDisconnectCancelsUpstream(t *testing.T) {
 	var up *fakeUpstream
 	up = newUpstream(t, hangAfterFirstWord(&up))
 	a := startAPI(t, useUpstream(up))
-	baseline := goleak.IgnoreCurrent()
+	baseline := a.goroutineBaseline()
 
 	s := a.openStream("/v1/chat/completions", chatBody("hi", "stream", true))
 	firstContent(t, s)
@@ -265,7 +277,7 @@ func TestResponseClientDisconnectStoresIncomplete(t *testing.T) {
 	var up *fakeUpstream
 	up = newUpstream(t, hangAfterFirstWord(&up))
 	a := startAPI(t, useUpstream(up))
-	baseline := goleak.IgnoreCurrent()
+	baseline := a.goroutineBaseline()
 
 	s := a.openStream("/v1/responses", map[string]any{"input": "hi", "stream": true})
 	created := s.mustNext()

@@ -1,6 +1,7 @@
 package apiserver_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -156,6 +157,16 @@ func (r result) errorField(t *testing.T, name string) any {
 // call sends a request with the API key unless headers set Authorization.
 func (a *api) call(method, path string, body any, headers ...string) result {
 	a.t.Helper()
+	r, err := a.send(method, path, body, headers...)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return r
+}
+
+// send is call without the test: it is safe on any goroutine. A header
+// with an empty value is removed.
+func (a *api) send(method, path string, body any, headers ...string) (result, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -166,13 +177,13 @@ func (a *api) call(method, path string, body any, headers ...string) result {
 	default:
 		enc, err := json.Marshal(b)
 		if err != nil {
-			a.t.Fatal(err)
+			return result{}, err
 		}
 		rd = bytes.NewReader(enc)
 	}
 	req, err := http.NewRequest(method, a.base+path, rd)
 	if err != nil {
-		a.t.Fatal(err)
+		return result{}, err
 	}
 	req.Header.Set("Authorization", "Bearer "+a.key)
 	if rd != nil {
@@ -187,14 +198,14 @@ func (a *api) call(method, path string, body any, headers ...string) result {
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		a.t.Fatal(err)
+		return result{}, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		a.t.Fatal(err)
+		return result{}, err
 	}
-	return result{status: resp.StatusCode, header: resp.Header, body: b}
+	return result{status: resp.StatusCode, header: resp.Header, body: b}, nil
 }
 
 // respond creates a response and returns its id and output text.
@@ -222,4 +233,28 @@ func (a *api) respond(body map[string]any, headers ...string) (string, string) {
 		}
 	}
 	return out.ID, text
+}
+
+// raw sends request text as is on a new connection and reads one
+// response, for requests that net/http's client would not send.
+func (a *api) raw(request string) (*http.Response, []byte) {
+	a.t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(a.base, "http://"))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, request); err != nil {
+		a.t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		a.t.Fatalf("reading the response: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return resp, body
 }

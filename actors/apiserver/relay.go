@@ -51,7 +51,7 @@ func (s *server) relay(ctx context.Context, req *messages.AgentRequest, sink str
 					return
 				}
 			case *messages.AgentReply:
-				sink.finish(m)
+				sink.finish(ownReply(m))
 				return
 			}
 			keepalive.Reset(idle)

@@ -80,7 +80,7 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 		d *= 2
 	}
 	d = min(d, p.Max)
-	return time.Duration(rand.Float64() * float64(d))
+	return time.Duration(rand.Float64() * float64(d)) //nolint:gosec // G404: jitter, not a secret
 }
 
 // chatLimiterIdle is how long a chat's limiter may go unused before it is

@@ -55,7 +55,8 @@ func (u Unit) Len(s string) int {
 // fits; only a sentence longer than the limit is cut elsewhere, at the
 // last space, or, in one unbroken word, between two characters. It never
 // cuts inside a UTF-8 sequence. White space around a cut is dropped, and
-// so are parts left empty. A limit below 1 returns text whole.
+// so are parts left empty. A limit below 1 returns text whole, and a
+// single character longer than the limit becomes a part of its own.
 func Split(text string, limit int, u Unit) []string {
 	text = strings.TrimSpace(text)
 	if text == "" {
@@ -70,8 +71,7 @@ func Split(text string, limit int, u Unit) []string {
 			parts = append(parts, text)
 			break
 		}
-		end := fitPrefix(text, limit, u)
-		cut := cutPoint(text[:end], end < len(text))
+		cut := cutPoint(text, fitPrefix(text, limit, u))
 		if part := strings.TrimSpace(text[:cut]); part != "" {
 			parts = append(parts, part)
 		}
@@ -97,16 +97,25 @@ func fitPrefix(s string, limit int, u Unit) int {
 	return len(s)
 }
 
-// cutPoint returns where to end the part window, a prefix of the text.
-// more is set when text goes on after the window.
-func cutPoint(window string, more bool) int {
-	if !more {
-		return len(window)
+// cutPoint returns where to end the next part of text, given that its
+// first end bytes fit the limit. It looks one character past end, so that
+// a boundary right at the limit counts.
+func cutPoint(text string, end int) int {
+	if end >= len(text) {
+		return len(text)
 	}
-	half := len(window) / 2
+	window := text[:end]
+	next, _ := utf8.DecodeRuneInString(text[end:])
 	para := lastIndexAfter(window, "\n\n")
+	if strings.HasPrefix(text[end:], "\n\n") {
+		para = end
+	}
 	line := lastIndexAfter(window, "\n")
-	sentence := lastSentenceEnd(window)
+	if next == '\n' {
+		line = end
+	}
+	sentence := lastSentenceEnd(text, end)
+	half := end / 2
 	for _, at := range []int{para, line, sentence} {
 		if at >= half {
 			return at
@@ -115,10 +124,13 @@ func cutPoint(window string, more bool) int {
 	if best := max(para, line, sentence); best > 0 {
 		return best
 	}
+	if unicode.IsSpace(next) {
+		return end
+	}
 	if space := lastSpace(window); space > 0 {
 		return space
 	}
-	return len(window)
+	return end
 }
 
 // lastIndexAfter returns the index just after the last sep in s, or -1.
@@ -131,19 +143,21 @@ func lastIndexAfter(s, sep string) int {
 }
 
 // lastSentenceEnd returns the index just after the last sentence-ending
-// punctuation in s that white space follows, or -1. The window's own end
-// counts as white space only when it is not followed by more text, which
-// the caller has already excluded.
-func lastSentenceEnd(s string) int {
-	for i := len(s); i > 0; {
-		r, size := utf8.DecodeLastRuneInString(s[:i])
+// punctuation in text[:end] that white space or the end of text follows,
+// or -1.
+func lastSentenceEnd(text string, end int) int {
+	for i := end; i > 0; {
+		r, size := utf8.DecodeLastRuneInString(text[:i])
 		i -= size
-		if !isSentenceEnd(r) || i+size >= len(s) {
+		if !isSentenceEnd(r) {
 			continue
 		}
-		next, _ := utf8.DecodeRuneInString(s[i+size:])
-		if unicode.IsSpace(next) || isWideSentenceEnd(r) {
-			return i + size
+		after := i + size
+		if after == len(text) || isWideSentenceEnd(r) {
+			return after
+		}
+		if next, _ := utf8.DecodeRuneInString(text[after:]); unicode.IsSpace(next) {
+			return after
 		}
 	}
 	return -1

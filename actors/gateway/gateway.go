@@ -34,6 +34,10 @@ type Config struct {
 	// runs on the gateway's mailbox, so it must return quickly and must not
 	// wait for the gateway.
 	OnStatus func(messages.PlatformStatus)
+	// StopTimeout bounds the wait for an adapter to terminate after the
+	// gateway stopped it. An adapter still running after it is abandoned
+	// (see abandon.go). Zero means DefaultStopTimeout.
+	StopTimeout time.Duration
 }
 
 // Reload asks the gateway to converge on a new platform list. The reply is
@@ -73,6 +77,9 @@ type entry struct {
 	attention  bool
 	// stopping is set while a Stop was sent and Terminated is awaited.
 	stopping bool
+	// stopTimer fires when the adapter has not terminated within
+	// Config.StopTimeout after the stop.
+	stopTimer *time.Timer
 	// next is what happens when the child terminates.
 	next afterStop
 }
@@ -151,6 +158,8 @@ func (g *Gateway) Receive(ctx actor.Context) {
 		}
 	case *actor.Terminated:
 		g.terminated(ctx, msg)
+	case *stopOverdue:
+		g.stopOverdue(msg)
 	case *messages.StatusRequest:
 		ctx.Respond(g.statusReply(msg))
 	case *messages.PausePlatform:
@@ -328,6 +337,7 @@ func (g *Gateway) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor, chil
 		g.setState(e, messages.StateFatal)
 		e.status.NextRetryAt = time.Time{}
 		sup.StopChildren(child)
+		g.armStopTimer(e)
 		return
 	}
 	g.scheduleRestart(e, perr)
@@ -422,6 +432,7 @@ func (g *Gateway) terminated(ctx actor.Context, msg *actor.Terminated) {
 	}
 	e.pid = nil
 	e.stopping = false
+	g.cancelStopTimer(e)
 	next := e.next
 	e.next = afterStopNothing
 	switch {
@@ -449,6 +460,7 @@ func (g *Gateway) stop(ctx actor.Context, e *entry, next afterStop) {
 	if !e.stopping {
 		e.stopping = true
 		ctx.Stop(e.pid)
+		g.armStopTimer(e)
 	}
 }
 
@@ -464,6 +476,7 @@ func (g *Gateway) cancelTimer(e *entry) {
 func (g *Gateway) stopTimers() {
 	for _, e := range g.entries {
 		g.cancelTimer(e)
+		g.cancelStopTimer(e)
 	}
 }
 

@@ -78,7 +78,8 @@ func TestOtherIDs(t *testing.T) {
 			t.Errorf("id %q does not match %s", tc.got, tc.pattern)
 		}
 	}
-	if NewChatCompletionID() == NewChatCompletionID() {
+	first, second := NewChatCompletionID(), NewChatCompletionID()
+	if first == second {
 		t.Error("two chat completion ids are equal")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -52,6 +53,9 @@ type Conn struct {
 	wmu       sync.Mutex
 	wg        sync.WaitGroup
 	closeOnce sync.Once
+	// closing is set by Close before it sends QUIT, so that the server's
+	// answer (ERROR, then EOF) ends the connection as ErrClosed.
+	closing atomic.Bool
 }
 
 // Dial connects to cfg.Addr, registers, starts the reader and writer
@@ -177,6 +181,7 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	c.closeOnce.Do(func() {
+		c.closing.Store(true)
 		c.quit()
 		c.fail(ErrClosed)
 		c.wg.Wait()
@@ -196,7 +201,7 @@ func (c *Conn) quit() {
 		return
 	default:
 	}
-	line, err := FormatLine("QUIT", c.cfg.QuitMessage)
+	line, err := formatTrailing("QUIT", c.cfg.QuitMessage)
 	if err != nil {
 		return
 	}
@@ -209,6 +214,9 @@ func (c *Conn) quit() {
 // fail records the reason the connection ended, the first time only, and
 // closes the socket, which ends both goroutines.
 func (c *Conn) fail(err error) {
+	if c.closing.Load() {
+		err = ErrClosed
+	}
 	c.failOnce.Do(func() {
 		c.err = err
 		close(c.done)

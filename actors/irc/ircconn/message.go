@@ -147,6 +147,17 @@ func (m *Message) Param(i int) string {
 // with an error wrapping ErrInvalidParam, so that text from a user or the
 // agent can never inject a second command.
 func FormatLine(command string, params ...string) (string, error) {
+	return formatLine(false, command, params)
+}
+
+// formatTrailing is FormatLine with the last parameter always written as
+// a trailing one (":text"), as clients write the text of PRIVMSG, NOTICE,
+// USER and QUIT; some servers expect it there.
+func formatTrailing(command string, params ...string) (string, error) {
+	return formatLine(true, command, params)
+}
+
+func formatLine(trailing bool, command string, params []string) (string, error) {
 	if !validCommand(command) {
 		return "", fmt.Errorf("%w: command %q", ErrInvalidParam, command)
 	}
@@ -164,7 +175,7 @@ func FormatLine(command string, params ...string) (string, error) {
 				"or starts with a colon but is not the last", ErrInvalidParam, i+1, command)
 		}
 		b.WriteByte(' ')
-		if needsColon {
+		if needsColon || (last && trailing) {
 			b.WriteByte(':')
 		}
 		b.WriteString(p)

@@ -83,7 +83,7 @@ func TestParseMessage(t *testing.T) {
 }
 
 func TestParseMessageRejectsNoCommand(t *testing.T) {
-	for _, line := range []string{"", "   ", ":prefix-only", "@a=b", "@a=b :src"} {
+	for _, line := range []string{"", "   ", ":prefix-only", "@a=b", "@a=b :src", " @", "PRIV-MSG x", "4321 x"} {
 		if _, err := ircconn.ParseMessage(line); !errors.Is(err, ircconn.ErrMalformedLine) {
 			t.Errorf("ParseMessage(%q) error = %v, want ErrMalformedLine", line, err)
 		}

@@ -30,7 +30,7 @@ func (c *Conn) register() error {
 	if err := c.writeCommand("NICK", c.cfg.Nick); err != nil {
 		return err
 	}
-	if err := c.writeCommand("USER", c.cfg.User, "0", "*", c.cfg.RealName); err != nil {
+	if err := c.writeTrailing("USER", c.cfg.User, "0", "*", c.cfg.RealName); err != nil {
 		return err
 	}
 
@@ -70,7 +70,7 @@ func (reg *registration) handle(m *Message) (done bool, err error) {
 		c.welcome(m)
 		return true, nil
 	case "PING":
-		return false, c.writeCommand("PONG", m.Params...)
+		return false, c.writeTrailing("PONG", m.Params...)
 	case "433", "436":
 		return false, reg.nickInUse()
 	case "432":

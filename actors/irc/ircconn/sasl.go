@@ -52,7 +52,7 @@ func (s *saslState) handleCap(c *Conn, m *Message) error {
 			_ = c.writeCommand("CAP", "END")
 			return fmt.Errorf("%w: CAP LS offered %q", ErrSASLUnavailable, strings.Join(s.caps, " "))
 		}
-		return c.writeCommand("CAP", "REQ", "sasl")
+		return c.writeTrailing("CAP", "REQ", "sasl")
 	case "ACK":
 		if slices.Contains(strings.Fields(lastParam(m)), "sasl") {
 			return c.writeCommand("AUTHENTICATE", "PLAIN")

@@ -60,7 +60,7 @@ func (c *Conn) sendText(ctx context.Context, command, target, text string) (int,
 	payloads := SplitText(text, c.MaxPayload(command, target))
 	lines := make([]string, 0, len(payloads))
 	for _, p := range payloads {
-		line, err := FormatLine(command, target, p)
+		line, err := formatTrailing(command, target, p)
 		if err != nil {
 			return 0, err
 		}
@@ -120,7 +120,7 @@ func (c *Conn) enqueueJoin(channel string) {
 // PING). When the queue is full the socket is stuck and the line is
 // dropped; the keepalive then ends the connection.
 func (c *Conn) sendUrgent(command string, params ...string) {
-	line, err := FormatLine(command, params...)
+	line, err := formatTrailing(command, params...)
 	if err != nil {
 		c.log.Debug("skipping an invalid urgent line", zap.Error(err))
 		return
@@ -220,6 +220,16 @@ func (c *Conn) writeOrFail(line string) error {
 // control. Registration uses it before the writer goroutine starts.
 func (c *Conn) writeCommand(command string, params ...string) error {
 	line, err := FormatLine(command, params...)
+	if err != nil {
+		return err
+	}
+	return c.writeLine(line)
+}
+
+// writeTrailing is writeCommand with the last parameter written as a
+// trailing one.
+func (c *Conn) writeTrailing(command string, params ...string) error {
+	line, err := formatTrailing(command, params...)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/url"
 	"os"
 	"sync"
 	"time"
@@ -57,16 +58,7 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	proxy := &httputil.ReverseProxy{
-		Rewrite:   func(r *httputil.ProxyRequest) { r.SetURL(target) },
-		Transport: newTransport(),
-		BufferPool: &bufferPool{pool: sync.Pool{New: func() any {
-			b := make([]byte, copyBufferBytes)
-			return &b
-		}}},
-		ErrorLog: log.New(stderr, "proxy: ", log.LstdFlags),
-	}
-	srv := &http.Server{Handler: proxy, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: newProxy(target, stderr), ReadHeaderTimeout: 10 * time.Second}
 	if err := loopback.WriteAddrFile(*addrFile, "http://"+ln.Addr().String()); err != nil {
 		_ = ln.Close()
 		return err
@@ -76,6 +68,19 @@ func run(args []string, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// newProxy returns the reverse proxy to target.
+func newProxy(target *url.URL, stderr io.Writer) *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
+		Rewrite:   func(r *httputil.ProxyRequest) { r.SetURL(target) },
+		Transport: newTransport(),
+		BufferPool: &bufferPool{pool: sync.Pool{New: func() any {
+			b := make([]byte, copyBufferBytes)
+			return &b
+		}}},
+		ErrorLog: log.New(stderr, "proxy: ", log.LstdFlags),
+	}
 }
 
 // newTransport returns a transport tuned for one loopback upstream: a
