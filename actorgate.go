@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,8 +62,8 @@ type Gateway struct {
 	closed  bool
 	closing chan struct{}
 	err     error
-	// metrics is what the gateway records into; metricsAddr is the bound
-	// address of the metrics listener while it listens.
+	// metrics receives the gateway's observations. metricsAddr is the
+	// bound address of the metrics listener, nil while it does not listen.
 	metrics     *metrics.Metrics
 	metricsAddr atomic.Pointer[string]
 }
@@ -89,6 +90,7 @@ func Start(system *actor.ActorSystem, name string, cfg config.Config, opts ...Op
 	if err := g.initMetrics(); err != nil {
 		return nil, fmt.Errorf("actorgate: %w", err)
 	}
+
 	newBackend, err := g.backend(cfg)
 	if err != nil {
 		return nil, err
@@ -99,8 +101,12 @@ func Start(system *actor.ActorSystem, name string, cfg config.Config, opts ...Op
 		Attention: cfg.Gateway.AttentionAfter,
 		Agent:     agent.Props(observeBackend(newBackend, g.metrics), o.logger),
 		Platforms: g.platforms(cfg),
+		Sessions:  sessionsProps(cfg, o.logger),
 		Logger:    o.logger,
 		OnStatus:  g.metrics.ObservePlatform,
+		// A stopped adapter drains for the shutdown grace, then closes its
+		// store.
+		StopTimeout: cfg.Gateway.ShutdownGrace + stopMargin,
 	})
 	pid, err := system.Root.SpawnNamed(props, name)
 	if err != nil {
@@ -148,6 +154,7 @@ func (g *Gateway) platforms(cfg config.Config) []gateway.Platform {
 		g.log.Info("platform not enrolled", zap.String("platform", apiserver.Name),
 			zap.String("reason", enr.Reason))
 	}
+	out = append(out, g.chatPlatforms(cfg)...)
 	out = append(out, g.metricsPlatforms(cfg)...)
 	return append(out, g.opts.platforms...)
 }
@@ -282,6 +289,14 @@ func (g *Gateway) stopTree(ctx context.Context) error {
 			zap.String("gateway", g.name), zap.Error(ctx.Err()))
 		return fmt.Errorf("actorgate: stopping platforms: %w", ctx.Err())
 	}
+	if names := g.abandonedPlatforms(ctx); len(names) > 0 {
+		// protoactor-go stops the gateway only after every child
+		// terminated, which an abandoned adapter never does. The agent and
+		// the gateway are stopped without waiting.
+		g.system.Root.Stop(g.pid)
+		return fmt.Errorf("actorgate: platforms %s did not stop in time and were abandoned",
+			strings.Join(names, ", "))
+	}
 	stopped := make(chan struct{})
 	go func() {
 		_ = g.system.Root.StopFuture(g.pid).Wait()
@@ -295,4 +310,32 @@ func (g *Gateway) stopTree(ctx context.Context) error {
 			zap.String("gateway", g.name), zap.Error(ctx.Err()))
 		return fmt.Errorf("actorgate: stopping gateway: %w", ctx.Err())
 	}
+}
+
+// stopMargin is the time an adapter gets beyond the shutdown grace to
+// terminate before the gateway abandons it.
+const stopMargin = 2 * time.Second
+
+// abandonedPlatforms returns the platforms whose adapters the gateway
+// abandoned because they did not stop in time.
+func (g *Gateway) abandonedPlatforms(ctx context.Context) []string {
+	timeout := 5 * time.Second
+	if d, ok := ctx.Deadline(); ok {
+		timeout = time.Until(d)
+	}
+	if timeout <= 0 {
+		return nil
+	}
+	res, err := g.system.Root.RequestFuture(g.pid, &messages.StatusRequest{}, timeout).Result()
+	reply, ok := res.(*messages.StatusReply)
+	if err != nil || !ok {
+		return nil
+	}
+	var names []string
+	for _, row := range reply.Platforms {
+		if row.ErrorCode == gateway.CodeStopTimeout {
+			names = append(names, row.Name)
+		}
+	}
+	return names
 }

@@ -10,7 +10,7 @@ import (
 
 // TestAdapterCrashStaysInItsGateway embeds two gateways in one host
 // system, makes an adapter of one panic, and checks that everything else
-// keeps answering while the crashed adapter is restarted.
+// keeps replying while the crashed adapter is restarted.
 func TestAdapterCrashStaysInItsGateway(t *testing.T) {
 	system := newHost(t)
 	host := spawnHostActor(t, system, "host")
@@ -44,7 +44,7 @@ func TestAdapterCrashStaysInItsGateway(t *testing.T) {
 	}
 	pingPID(t, system, a.PlatformPID("chat"))
 
-	// Everything else answered throughout and never restarted.
+	// Everything else still replies and never restarted.
 	pingPID(t, system, host)
 	pingPID(t, system, a.PlatformPID("mail"))
 	pingPID(t, system, b.PlatformPID("chat"))

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/actorgate/actorgate"
 	"github.com/actorgate/actorgate/actors/agent"
@@ -355,7 +357,7 @@ func TestCustomPlatformRetryingShowsInStatus(t *testing.T) {
 	}
 }
 
-// upperBackend answers with the last user turn in capitals.
+// upperBackend replies with the last user turn in capitals.
 type upperBackend struct{}
 
 func (upperBackend) Name() string { return "upper" }
@@ -510,5 +512,30 @@ func TestInboundMessagesOnEventStream(t *testing.T) {
 	}
 	if reply, ok := res.(*messages.SendMessageReply); !ok || reply.RequestID != "r1" {
 		t.Errorf("SendMessage reply = %#v", res)
+	}
+}
+
+func TestWithLoggerUsesHostLogger(t *testing.T) {
+	system := newHost(t)
+	core, logs := observer.New(zap.InfoLevel)
+	chat := &probe{name: "chat"}
+	gw := startGateway(t, system, "gw", testConfig(),
+		actorgate.WithLogger(zap.New(core)), actorgate.WithPlatform(chat.platform()))
+	waitRow(t, gw, "chat", "connected", inState(messages.StateConnected))
+
+	deadline := time.Now().Add(10 * time.Second)
+	for logs.FilterMessage("platform connected").Len() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the host's logger got no 'platform connected' line; got %d lines", logs.Len())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	entry := logs.FilterMessage("platform connected").All()[0]
+	fields := entry.ContextMap()
+	if fields["platform"] != "chat" || fields["gateway"] != "gw" {
+		t.Errorf("log fields = %v, want platform chat and gateway gw", fields)
+	}
+	if logs.FilterMessage("gateway started").Len() != 1 {
+		t.Error("the host's logger got no 'gateway started' line")
 	}
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // Example embeds a gateway with the built-in echo agent in a host's actor
-// system and asks the agent a question.
+// system and runs one request on the agent.
 func Example() {
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
@@ -112,7 +112,7 @@ func ExampleWithPlatform() {
 }
 
 // Example_inboundMessages subscribes to the messages users send through
-// the gateway's adapters, and answers each one through the agent.
+// the gateway's adapters, and replies to each one through the agent.
 func Example_inboundMessages() {
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(slog.DiscardHandler)

@@ -194,7 +194,7 @@ func waitListening(t *testing.T, addr string) {
 
 // Messages a probe adapter accepts.
 type (
-	// ping is answered with pong by a running probe.
+	// ping gets a pong from a running probe.
 	ping struct{}
 	pong struct{ Platform string }
 	// crash makes a probe panic.
@@ -208,7 +208,7 @@ type (
 type probe struct {
 	name string
 	// fail decides the outcome of start n (1 for the first); nil connects.
-	fail    func(n int) *messages.PlatformError
+	fail   func(n int) *messages.PlatformError
 	starts atomic.Int64
 	// restarted counts Restarting, the only message an instance gets
 	// before a supervisor-directed restart; stopped counts Stopped.
@@ -236,8 +236,8 @@ func (p *probe) platform() gateway.Platform {
 }
 
 // probeAdapter is a custom platform adapter for tests: it connects or
-// fails as its probe says, answers ping, panics on crash, and publishes
-// inbound messages.
+// fails as its probe decides, replies to ping, panics on crash, and
+// publishes inbound messages.
 type probeAdapter struct {
 	probe *probe
 }
@@ -281,7 +281,7 @@ func (a *probeAdapter) Receive(ctx actor.Context) {
 	}
 }
 
-// pingPID asks pid for a pong and fails the test when none comes.
+// pingPID sends pid a ping and fails the test unless a pong comes back.
 func pingPID(t *testing.T, system *actor.ActorSystem, pid *actor.PID) {
 	t.Helper()
 	res, err := system.Root.RequestFuture(pid, &ping{}, 5*time.Second).Result()
@@ -293,7 +293,7 @@ func pingPID(t *testing.T, system *actor.ActorSystem, pid *actor.PID) {
 	}
 }
 
-// hostActor is an actor of the host's own that answers ping.
+// hostActor is an actor of the host's own that replies to ping.
 type hostActor struct{}
 
 func (hostActor) Receive(ctx actor.Context) {

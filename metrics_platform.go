@@ -23,14 +23,23 @@ import (
 // gateway.metrics_addr moves it.
 const MetricsPlatform = "metrics"
 
-// Error codes of the metrics listener.
+// Error codes of the metrics listener, in its status row.
 const (
-	CodeMetricsPortInUse     = "metrics_port_in_use"
-	CodeMetricsAddrInvalid   = "metrics_addr_invalid"
-	CodeMetricsListenFailed  = "metrics_listen_failed"
-	CodeMetricsServeFailed   = "metrics_serve_failed"
-	metricsReadHeaderTimeout = 5 * time.Second
+	// CodeMetricsPortInUse: another process listens on the address (fatal).
+	CodeMetricsPortInUse = "metrics_port_in_use"
+	// CodeMetricsAddrInvalid: this machine cannot bind the address, or it
+	// resolved to an address that is not loopback (fatal).
+	CodeMetricsAddrInvalid = "metrics_addr_invalid"
+	// CodeMetricsListenFailed: binding failed for another reason
+	// (retryable).
+	CodeMetricsListenFailed = "metrics_listen_failed"
+	// CodeMetricsServeFailed: the server stopped serving (retryable).
+	CodeMetricsServeFailed = "metrics_serve_failed"
 )
+
+// metricsReadHeaderTimeout bounds how long a scraper may take to send its
+// request headers.
+const metricsReadHeaderTimeout = 5 * time.Second
 
 // errMetricsServeStopped is the cause when the metrics server stops
 // serving without being closed.

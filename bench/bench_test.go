@@ -23,8 +23,10 @@ func TestQuickInProcessScenarios(t *testing.T) {
 	}
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"-quick", "-scenario", "store,restart", "-failures", "200",
-		"-out", out}, &stdout, &stderr)
+	code := run([]string{
+		"-quick", "-scenario", "store,restart", "-failures", "200",
+		"-out", out,
+	}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("run exited %d\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
 	}

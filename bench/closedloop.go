@@ -19,6 +19,10 @@ type loopResult struct {
 	Elapsed    time.Duration
 	Latencies  []time.Duration
 	FirstError string
+	// Transactions and TransactionRows are the store actor's own counts,
+	// filled in by the caller when it has them.
+	Transactions    int64
+	TransactionRows int64
 }
 
 // runClosedLoop runs workers goroutines, each calling its own operation

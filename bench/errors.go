@@ -13,7 +13,4 @@ var (
 	errServerStart = errors.New("server did not start")
 	// errProcRead is returned when /proc cannot be read for a process.
 	errProcRead = errors.New("reading /proc failed")
-	// errRunFailed is returned when a measurement produced no successful
-	// request, so that no figure can be computed from it.
-	errRunFailed = errors.New("measurement failed")
 )

@@ -1,9 +1,6 @@
 package main
 
-import (
-	"slices"
-	"time"
-)
+import "time"
 
 // targetFigures are the merged figures of every round of one target.
 type targetFigures struct {
@@ -18,8 +15,8 @@ type targetFigures struct {
 	FirstError string  `json:"first_error,omitempty"`
 	Seconds    float64 `json:"seconds"`
 	// Throughput is successful requests per second over all rounds.
-	Throughput      float64   `json:"requests_per_second"`
-	RoundThroughput []float64 `json:"round_requests_per_second"`
+	Throughput      float64        `json:"requests_per_second"`
+	RoundThroughput []float64      `json:"round_requests_per_second"`
 	Latency         latencySummary `json:"latency"`
 	// TTFT is the time to the first content chunk of streams.
 	TTFT *latencySummary `json:"ttft,omitempty"`
@@ -37,8 +34,10 @@ type targetFigures struct {
 
 // mergeRounds merges the results of every round of one target.
 func mergeRounds(name string, concurrency int, rounds []loadResult) targetFigures {
-	f := targetFigures{Target: name, Concurrency: concurrency,
-		CPUPerRequestUS: map[string]float64{}, CPUCores: map[string]float64{}}
+	f := targetFigures{
+		Target: name, Concurrency: concurrency,
+		CPUPerRequestUS: map[string]float64{}, CPUCores: map[string]float64{},
+	}
 	var elapsed time.Duration
 	var events int64
 	cpu := map[string]float64{}
@@ -95,11 +94,4 @@ func roundRobin(rounds int, targets []target, runOne func(target) (loadResult, e
 		}
 	}
 	return out, nil
-}
-
-// sortedCopy returns the durations sorted, for charts.
-func sortedCopy(ds []time.Duration) []time.Duration {
-	c := slices.Clone(ds)
-	slices.Sort(c)
-	return c
 }

@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -20,6 +22,10 @@ type scenario func(ctx context.Context, h *harness) (*result, chartFunc, error)
 
 // chartFunc writes a scenario's chart to path.
 type chartFunc func(path string) error
+
+// inProcess lists the scenarios that run the gateway's actors inside the
+// harness, so that -profile profiles the harness itself for them.
+var inProcess = map[string]bool{"store": true, "restart": true}
 
 var scenarios = map[string]scenario{
 	"api":     runAPI,
@@ -53,11 +59,22 @@ func newHarness(ctx context.Context, s settings, stdout io.Writer) (*harness, er
 	if err != nil {
 		return nil, fmt.Errorf("creating the work folder: %w", err)
 	}
-	h := &harness{s: s, root: root, work: work, stdout: stdout,
-		machine: describeMachine(ctx, root)}
+	h := &harness{
+		s: s, root: root, work: work, stdout: stdout,
+		machine: describeMachine(ctx, root),
+	}
 	if h.out, err = h.outputDir(); err != nil {
 		h.close()
 		return nil, err
+	}
+	if s.Profile != "" {
+		if h.s.Profile, err = filepath.Abs(s.Profile); err == nil {
+			err = os.MkdirAll(h.s.Profile, 0o750) //nolint:gosec // G703: the -profile folder
+		}
+		if err != nil {
+			h.close()
+			return nil, fmt.Errorf("creating the profile folder: %w", err)
+		}
 	}
 	return h, nil
 }
@@ -75,7 +92,7 @@ func (h *harness) outputDir() (string, error) {
 	default:
 		dir = filepath.Join(h.root, "bench", "results")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", fmt.Errorf("creating the results folder: %w", err)
 	}
 	return dir, nil
@@ -87,7 +104,7 @@ func (h *harness) close() {
 		fmt.Fprintln(h.stdout, "work folder kept:", h.work)
 		return
 	}
-	_ = os.RemoveAll(h.work)
+	_ = os.RemoveAll(h.work) //nolint:gosec // G703: the folder os.MkdirTemp made
 }
 
 // binaries builds the programs once per run.
@@ -102,7 +119,7 @@ func (h *harness) binaries(ctx context.Context) (binaries, error) {
 // scenarioDir returns a fresh folder for the files of one scenario.
 func (h *harness) scenarioDir(name string) (string, error) {
 	dir := filepath.Join(h.work, name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil { //nolint:gosec // G703: in the work folder
 		return "", fmt.Errorf("creating the %s folder: %w", name, err)
 	}
 	return dir, nil
@@ -112,8 +129,15 @@ func (h *harness) scenarioDir(name string) (string, error) {
 func (h *harness) runScenario(ctx context.Context, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, scenarioTimeout)
 	defer cancel()
+	stopProfile, err := h.profileHarness(name)
+	if err != nil {
+		return err
+	}
 	started := time.Now()
 	res, draw, err := scenarios[name](ctx, h)
+	if perr := stopProfile(); err == nil {
+		err = perr
+	}
 	if err != nil {
 		return err
 	}
@@ -123,6 +147,10 @@ func (h *harness) runScenario(ctx context.Context, name string) error {
 	res.Machine = h.machine
 	res.Settings = h.s
 	res.Chart = name + ".png"
+	if h.s.Profile != "" {
+		res.Notes = append(res.Notes, "the gateway ran under the CPU profiler, "+
+			"so its figures include the profiler's cost")
+	}
 	if err := draw(filepath.Join(h.out, res.Chart)); err != nil {
 		return err
 	}
@@ -134,10 +162,66 @@ func (h *harness) runScenario(ctx context.Context, name string) error {
 	return nil
 }
 
+// profilePrefix returns where the gateway of a scenario writes its
+// profiles, or "" when -profile is not set.
+func (h *harness) profilePrefix(scenario string) string {
+	if h.s.Profile == "" {
+		return ""
+	}
+	return filepath.Join(h.s.Profile, scenario)
+}
+
+// profileHarness starts the CPU profiler of the harness for an in-process
+// scenario when -profile is set, writing <scenario>-cpu.pprof. The
+// returned function stops it.
+func (h *harness) profileHarness(scenario string) (func() error, error) {
+	if h.s.Profile == "" || !inProcess[scenario] {
+		return func() error { return nil }, nil
+	}
+	path := h.profilePrefix(scenario) + "-cpu.pprof"
+	f, err := os.Create(path) //nolint:gosec // G304: in the -profile folder
+	if err != nil {
+		return nil, fmt.Errorf("creating the CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("starting the CPU profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
+}
+
+// profileSnapshot asks a gateway started with -profile for its heap and
+// goroutine profiles of this moment, and waits until they are written. It
+// does nothing without -profile.
+func (h *harness) profileSnapshot(ctx context.Context, s *server, scenario string) error {
+	if h.s.Profile == "" {
+		return nil
+	}
+	if err := s.proc.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		return fmt.Errorf("asking %s for profiles: %w", s.name, err)
+	}
+	path := h.profilePrefix(scenario) + "-heap.pprof.1.heap"
+	deadline := time.Now().Add(startTimeout)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(path); err == nil { //nolint:gosec // G703: the -profile folder
+			return nil
+		}
+		if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("%s wrote no profile to %s within %v", s.name, path, startTimeout)
+}
+
 // loadConfig returns the bounds of one measurement at concurrency c.
 func (h *harness) loadConfig(c int) loadConfig {
-	return loadConfig{concurrency: c, warmup: h.s.Warmup, duration: h.s.Duration,
-		maxRequests: h.s.MaxRequests}
+	return loadConfig{
+		concurrency: c, warmup: h.s.Warmup, duration: h.s.Duration,
+		maxRequests: h.s.MaxRequests,
+	}
 }
 
 // plannedLoad returns the progress units (milliseconds) of n measurements.

@@ -287,13 +287,15 @@ func (w *worker) do(ctx context.Context) outcome {
 	if err != nil {
 		return outcome{kind: outcomeError, detail: err.Error()}
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
 		w.buf.Reset()
 		_, _ = io.Copy(&w.buf, io.LimitReader(resp.Body, 512))
 		_, _ = io.Copy(io.Discard, resp.Body)
-		return outcome{kind: outcomeNon200,
-			detail: fmt.Sprintf("status %d: %s", resp.StatusCode, w.buf.Bytes())}
+		return outcome{
+			kind:   outcomeNon200,
+			detail: fmt.Sprintf("status %d: %s", resp.StatusCode, w.buf.Bytes()),
+		}
 	}
 	if t.stream {
 		return w.readStream(resp.Body, start)
@@ -303,8 +305,10 @@ func (w *worker) do(ctx context.Context) outcome {
 		return outcome{kind: outcomeError, detail: "reading the answer: " + err.Error()}
 	}
 	if !bytes.Contains(w.buf.Bytes(), t.expect) {
-		return outcome{kind: outcomeMalformed,
-			detail: fmt.Sprintf("answer lacks %s: %.300s", t.expect, w.buf.Bytes())}
+		return outcome{
+			kind:   outcomeMalformed,
+			detail: fmt.Sprintf("answer lacks %s: %.300s", t.expect, w.buf.Bytes()),
+		}
 	}
 	return outcome{kind: outcomeOK, latency: time.Since(start)}
 }

@@ -66,10 +66,14 @@ func TestRunLoadCountsFailures(t *testing.T) {
 	client := newLoadClient(4)
 	defer client.CloseIdleConnections()
 
-	tg := target{name: "test", url: srv.URL + chatPath, body: chatBody,
-		header: apiHeader("k"), expect: chatMarker}
-	cfg := loadConfig{concurrency: 4, warmup: 20 * time.Millisecond,
-		duration: 200 * time.Millisecond, maxRequests: 1 << 40}
+	tg := target{
+		name: "test", url: srv.URL + chatPath, body: chatBody,
+		header: apiHeader("k"), expect: chatMarker,
+	}
+	cfg := loadConfig{
+		concurrency: 4, warmup: 20 * time.Millisecond,
+		duration: 200 * time.Millisecond, maxRequests: 1 << 40,
+	}
 	r, err := runLoad(context.Background(), client, tg, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -97,8 +101,10 @@ func TestRunLoadStopsAtMaxRequests(t *testing.T) {
 	client := newLoadClient(2)
 	defer client.CloseIdleConnections()
 
-	tg := target{name: "test", url: srv.URL + chatPath, body: chatBody,
-		header: apiHeader("k"), expect: chatMarker}
+	tg := target{
+		name: "test", url: srv.URL + chatPath, body: chatBody,
+		header: apiHeader("k"), expect: chatMarker,
+	}
 	cfg := loadConfig{concurrency: 2, duration: time.Minute, maxRequests: 50}
 	r, err := runLoad(context.Background(), client, tg, cfg, nil)
 	if err != nil {

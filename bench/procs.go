@@ -33,11 +33,11 @@ type process struct {
 // outlives an interrupted run.
 func startProcess(name, bin string, args, env []string, dir string) (*process, error) {
 	logPath := filepath.Join(dir, name+".log")
-	logFile, err := os.Create(logPath)
+	logFile, err := os.Create(logPath) //nolint:gosec // G304: a file in the work folder
 	if err != nil {
 		return nil, fmt.Errorf("creating the log of %s: %w", name, err)
 	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, args...) //nolint:gosec // G204: a program the harness built
 	cmd.Env = env
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -46,8 +46,10 @@ func startProcess(name, bin string, args, env []string, dir string) (*process, e
 		_ = logFile.Close()
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
-	p := &process{name: name, cmd: cmd, logPath: logPath, logFile: logFile,
-		exited: make(chan struct{})}
+	p := &process{
+		name: name, cmd: cmd, logPath: logPath, logFile: logFile,
+		exited: make(chan struct{}),
+	}
 	go func() {
 		p.waitErr = cmd.Wait()
 		close(p.exited)
@@ -89,7 +91,7 @@ func (p *process) stop(grace time.Duration) {
 
 // logTail returns the end of the process's log, for error messages.
 func (p *process) logTail() string {
-	b, err := os.ReadFile(p.logPath)
+	b, err := os.ReadFile(p.logPath) //nolint:gosec // G703: the log startProcess created
 	if err != nil {
 		return "(log unavailable: " + err.Error() + ")"
 	}
@@ -133,7 +135,7 @@ func parseStatCPU(stat []byte) (float64, error) {
 
 // rssBytes returns the resident set size (VmRSS) of the process.
 func rssBytes(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)) //nolint:gosec // G703: /proc
 	if err != nil {
 		return 0, fmt.Errorf("%w: %w", errProcRead, err)
 	}

@@ -42,7 +42,10 @@ func TestParseVmRSS(t *testing.T) {
 		want   int64
 		err    bool
 	}{
-		{"present", "Name:\tmock\nVmPeak:\t  9 kB\nVmRSS:\t   12345 kB\nThreads: 4\n", 12345 * 1024, false},
+		{
+			"present", "Name:\tmock\nVmPeak:\t  9 kB\nVmRSS:\t   12345 kB\nThreads: 4\n",
+			12345 * 1024, false,
+		},
 		{"missing", "Name:\tmock\n", 0, true},
 		{"other unit", "VmRSS:\t 12 MB\n", 0, true},
 	}

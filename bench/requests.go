@@ -38,8 +38,10 @@ func apiHeader(key string) http.Header {
 // chatTarget returns a chat completion target on s. servers are the
 // processes whose CPU the measurement reads, s first.
 func chatTarget(name string, s *server, key string, stream bool, servers ...*server) target {
-	t := target{name: name, url: s.url + chatPath, header: apiHeader(key),
-		servers: append([]*server{s}, servers...), body: chatBody, expect: chatMarker}
+	t := target{
+		name: name, url: s.url + chatPath, header: apiHeader(key),
+		servers: append([]*server{s}, servers...), body: chatBody, expect: chatMarker,
+	}
 	if stream {
 		t.body, t.stream, t.expect = streamBody, true, nil
 	}

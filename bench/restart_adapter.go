@@ -54,14 +54,16 @@ type restartRecorder struct {
 }
 
 func newRestartRecorder(target int, ceiling time.Duration) *restartRecorder {
-	return &restartRecorder{target: target, ceiling: ceiling, done: make(chan struct{}),
-		restarts: make([]time.Duration, 0, target), cycles: make([]time.Duration, 0, target)}
+	return &restartRecorder{
+		target: target, ceiling: ceiling, done: make(chan struct{}),
+		restarts: make([]time.Duration, 0, target), cycles: make([]time.Duration, 0, target),
+	}
 }
 
 // jitter draws the backoff's jitter factor and remembers it, so that the
 // restart latency can leave the drawn delay out.
 func (r *restartRecorder) jitter() float64 {
-	v := mrand.Float64()
+	v := mrand.Float64() //nolint:gosec // G404: backoff jitter, not a secret
 	r.draw.Store(math.Float64bits(v))
 	return v
 }
@@ -100,8 +102,10 @@ func (r *restartRecorder) storeAnswered(now time.Time, storeErr error) bool {
 	}
 	if r.failures%sampleEvery == 0 {
 		fds, _ := countFDs()
-		r.samples = append(r.samples, restartSample{Failures: r.failures, FDs: fds,
-			Goroutines: runtime.NumGoroutine()})
+		r.samples = append(r.samples, restartSample{
+			Failures: r.failures, FDs: fds,
+			Goroutines: runtime.NumGoroutine(),
+		})
 	}
 	if r.failures >= r.target {
 		close(r.done)

@@ -54,8 +54,10 @@ func runAPI(ctx context.Context, h *harness) (*result, chartFunc, error) {
 }
 
 func responsesTarget(name string, s *server, key string, servers ...*server) target {
-	return target{name: name, url: s.url + responsesPath, header: apiHeader(key),
-		servers: append([]*server{s}, servers...), body: responsesBody, expect: responsesMarker}
+	return target{
+		name: name, url: s.url + responsesPath, header: apiHeader(key),
+		servers: append([]*server{s}, servers...), body: responsesBody, expect: responsesMarker,
+	}
 }
 
 func apiResult(f apiFigures, concurrency int) *result {

@@ -30,7 +30,10 @@ func runEcho(ctx context.Context, h *harness) (*result, chartFunc, error) {
 	}
 	defer mock.stop()
 	gw, key, err := startGateway(ctx, bins, dir, "gateway",
-		gatewayOptions{backend: "echo", logLevel: h.s.LogLevel})
+		gatewayOptions{
+			backend: "echo", logLevel: h.s.LogLevel,
+			profilePrefix: h.profilePrefix("echo"),
+		})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -58,11 +58,11 @@ func runMemory(ctx context.Context, h *harness) (*result, chartFunc, error) {
 	n := h.s.Streams
 	// Each stream holds a descriptor in the harness, two in the server
 	// under test and one in the mock; all inherit this limit.
-	limit, err := raiseFileLimit(uint64(4*n + 1024))
+	limit, err := raiseFileLimit(uint64(4*n + 1024)) //nolint:gosec // G115: n is 1 to 10,000
 	if err != nil {
 		return nil, nil, err
 	}
-	if limit < uint64(2*n+256) {
+	if limit < uint64(2*n+256) { //nolint:gosec // G115: n is 1 to 10,000
 		return nil, nil, fmt.Errorf("%w: the open file limit is %d, too low for %d streams; "+
 			"raise it with ulimit -n or pass a smaller -streams", errInvalidSettings, limit, n)
 	}
@@ -77,7 +77,11 @@ func runMemory(ctx context.Context, h *harness) (*result, chartFunc, error) {
 	f := memoryFigures{Streams: n, FileLimit: limit}
 	for _, s := range []*server{env.proxy, env.gateway} {
 		bar.describe(s.name)
-		t, err := measureMemory(ctx, s, env.key, n, bar)
+		var snapshot func() error
+		if s == env.gateway {
+			snapshot = func() error { return h.profileSnapshot(ctx, s, "memory") }
+		}
+		t, err := measureMemory(ctx, s, env.key, n, bar, snapshot)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -86,8 +90,10 @@ func runMemory(ctx context.Context, h *harness) (*result, chartFunc, error) {
 	return memoryResult(f), memoryChart(f), nil
 }
 
-// measureMemory reads s's memory idle, then with n streams open.
+// measureMemory reads s's memory idle, then with n streams open. A non-nil
+// snapshot runs while the streams are open, after the memory was read.
 func measureMemory(ctx context.Context, s *server, key string, n int, bar *progress,
+	snapshot func() error,
 ) (memoryTarget, error) {
 	t := memoryTarget{Name: s.name}
 	client := newLoadClient(n)
@@ -117,6 +123,9 @@ func measureMemory(ctx context.Context, s *server, key string, n int, bar *progr
 	}
 	t.LoadedRSS = loaded
 	t.PerStreamBytes = ratio(float64(loaded-idle), float64(t.OpenStreams))
+	if snapshot != nil {
+		return t, snapshot()
+	}
 	return t, nil
 }
 
@@ -125,13 +134,14 @@ func measureMemory(ctx context.Context, s *server, key string, n int, bar *progr
 func warm(ctx context.Context, client *http.Client, s *server, key string) error {
 	header := apiHeader(key)
 	for range warmRequests {
+		//nolint:gosec // G704: s.url is a loopback server the harness started
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url+chatPath,
 			bytes.NewReader(chatBody))
 		if err != nil {
 			return err
 		}
 		req.Header = header.Clone()
-		resp, err := client.Do(req)
+		resp, err := client.Do(req) //nolint:gosec // G704: s.url is a loopback server the harness started
 		if err != nil {
 			return fmt.Errorf("warming %s: %w", s.name, err)
 		}
@@ -178,8 +188,8 @@ func openStreams(ctx context.Context, client *http.Client, s *server, key string
 				return
 			}
 			hs.open.Add(1)
-			defer body.Close()
 			_, _ = io.Copy(io.Discard, body)
+			_ = body.Close()
 		})
 	}
 	timeout := time.NewTimer(openTimeout)
@@ -202,13 +212,14 @@ func openStreams(ctx context.Context, client *http.Client, s *server, key string
 // openStream sends a streamed request and reads up to the first content
 // chunk. The caller owns the returned body.
 func openStream(ctx context.Context, client *http.Client, base, key string) (io.ReadCloser, error) {
+	//nolint:gosec // G704: base is a loopback server the harness started
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+chatPath,
 		bytes.NewReader(streamBody))
 	if err != nil {
 		return nil, err
 	}
 	req.Header = apiHeader(key)
-	resp, err := client.Do(req)
+	resp, err := client.Do(req) //nolint:gosec // G704: base is a loopback server the harness started
 	if err != nil {
 		return nil, err
 	}
@@ -283,8 +294,10 @@ func memoryChart(f memoryFigures) chartFunc {
 		per := make([]bar, 0, len(f.Targets))
 		for _, t := range f.Targets {
 			idle = append(idle, bar{label: t.Name + " idle", value: float64(t.IdleRSS) / 1e6},
-				bar{label: fmt.Sprintf("%s %d streams", t.Name, t.OpenStreams),
-					value: float64(t.LoadedRSS) / 1e6})
+				bar{
+					label: fmt.Sprintf("%s %d streams", t.Name, t.OpenStreams),
+					value: float64(t.LoadedRSS) / 1e6,
+				})
 			per = append(per, bar{label: t.Name, value: t.PerStreamBytes / 1e3})
 		}
 		rss, err := barChart("Resident memory", "MB (VmRSS)", idle)

@@ -132,7 +132,9 @@ func measureRestarts(ctx context.Context, n int, dbPath string, bar *progress,
 	f.After = snapshot()
 	f.FDDelta = f.After.FDs - f.Before.FDs
 	f.GoroutineDelta = f.After.Goroutines - f.Before.Goroutines
+	//nolint:gosec // G115: heap sizes are far below 2^63
 	f.HeapDelta = int64(f.After.HeapBytes) - int64(f.Before.HeapBytes)
+
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	f.restarts = rec.restarts
@@ -276,13 +278,13 @@ func openDirect(path string) (*stores.SQLiteResponses, net.Listener, error) {
 
 func restartResult(f *restartFigures) *result {
 	ratios := map[string]float64{
-		"fd_delta":               float64(f.FDDelta),
-		"goroutine_delta":        float64(f.GoroutineDelta),
-		"restart_p50_vs_close":   ratio(f.Restart.P50US, f.DirectClose.P50US),
-		"restart_p99_vs_close":   ratio(f.Restart.P99US, f.DirectClose.P99US),
-		"cycle_p50_vs_reopen":    ratio(f.Cycle.P50US, f.DirectReopen.P50US),
-		"cycle_p99_vs_reopen":    ratio(f.Cycle.P99US, f.DirectReopen.P99US),
-		"failures_per_second":    ratio(float64(f.Failures), f.Seconds),
+		"fd_delta":             float64(f.FDDelta),
+		"goroutine_delta":      float64(f.GoroutineDelta),
+		"restart_p50_vs_close": ratio(f.Restart.P50US, f.DirectClose.P50US),
+		"restart_p99_vs_close": ratio(f.Restart.P99US, f.DirectClose.P99US),
+		"cycle_p50_vs_reopen":  ratio(f.Cycle.P50US, f.DirectReopen.P50US),
+		"cycle_p99_vs_reopen":  ratio(f.Cycle.P99US, f.DirectReopen.P99US),
+		"failures_per_second":  ratio(float64(f.Failures), f.Seconds),
 	}
 	notes := []string{fmt.Sprintf("restart latency p50 %v, p99 %v; direct close p50 %v",
 		usToDuration(f.Restart.P50US), usToDuration(f.Restart.P99US),

@@ -10,6 +10,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 	"gonum.org/v1/plot"
 
 	"github.com/actorgate/actorgate/actors/store"
@@ -51,6 +52,12 @@ type storeVariant struct {
 	// Latency is the time of one operation: one Put for the baselines,
 	// one PutResponse request and its reply for the actor.
 	Latency latencySummary `json:"operation_latency"`
+	// Transactions counts the store actor's transactions, from its
+	// closing log line, warmup included; zero for the baselines.
+	Transactions int64 `json:"transactions,omitempty"`
+	// RowsPerTransaction is the mean group-commit batch of the actor.
+	RowsPerTransaction float64 `json:"rows_per_transaction,omitempty"`
+	transactionRows    int64
 
 	latencies []time.Duration
 }
@@ -107,8 +114,10 @@ func runStore(ctx context.Context, h *harness) (*result, chartFunc, error) {
 		}
 	}
 
-	f := storeFigures{MaxResponses: storeMaxResponses, BodyBytes: len(rowBody),
-		HistoryBytes: len(rowHistory)}
+	f := storeFigures{
+		MaxResponses: storeMaxResponses, BodyBytes: len(rowBody),
+		HistoryBytes: len(rowHistory),
+	}
 	for i, v := range variants {
 		f.Variants = append(f.Variants, mergeStoreRounds(v.name, v.writers, v.rowsPerOp,
 			results[i]))
@@ -138,7 +147,7 @@ func (b *storeBench) runDirect(ctx context.Context, _ string, rowsPerOp int) (lo
 	if err != nil {
 		return loopResult{}, err
 	}
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 	newOp := func() opFunc {
 		src := newRowSource()
 		batch := make([]messages.StoredResponse, rowsPerOp)
@@ -159,10 +168,11 @@ func (b *storeBench) runActor(ctx context.Context, _ string, _ int) (loopResult,
 	path := b.freshDB()
 	defer removeDB(path)
 	root := b.system.Root
+	core, logs := observer.New(zap.InfoLevel)
 	pid := root.Spawn(store.Props(store.Config{Path: path, MaxResponses: storeMaxResponses},
-		zap.NewNop()))
-	defer func() { _ = root.StopFuture(pid).Wait() }()
+		zap.New(core)))
 	if err := waitStoreOpen(ctx, root, pid); err != nil {
+		_ = root.StopFuture(pid).Wait()
 		return loopResult{}, err
 	}
 
@@ -180,7 +190,22 @@ func (b *storeBench) runActor(ctx context.Context, _ string, _ int) (loopResult,
 	}
 	c := b.h.s.Concurrency
 	r := runClosedLoop(ctx, c, b.h.loadConfig(c), b.h.s.MaxRequests, b.bar.addDuration, newOp)
+	if err := root.StopFuture(pid).Wait(); err != nil {
+		return r, fmt.Errorf("stopping the store actor: %w", err)
+	}
+	r.Transactions, r.TransactionRows = storeCounters(logs)
 	return r, ctx.Err()
+}
+
+// storeCounters reads the transactions and rows the store actor reports
+// in its closing log line.
+func storeCounters(logs *observer.ObservedLogs) (transactions, rows int64) {
+	for _, e := range logs.FilterMessage("response store closed").All() {
+		fields := e.ContextMap()
+		transactions, _ = fields["transactions"].(int64)
+		rows, _ = fields["written"].(int64)
+	}
+	return transactions, rows
 }
 
 // putReply turns a future's result into the write's error.
@@ -228,12 +253,15 @@ func mergeStoreRounds(name string, writers, rowsPerOp int, rounds []loopResult) 
 			v.FirstError = r.FirstError
 		}
 		elapsed += r.Elapsed
+		v.Transactions += r.Transactions
+		v.transactionRows += r.TransactionRows
 		v.latencies = append(v.latencies, r.Latencies...)
 		v.RoundRows = append(v.RoundRows, ratio(float64(r.Rows), r.Elapsed.Seconds()))
 	}
 	v.Seconds = elapsed.Seconds()
 	v.RowsPerSecond = ratio(float64(v.Rows), v.Seconds)
 	v.Latency = summarize(v.latencies)
+	v.RowsPerTransaction = ratio(float64(v.transactionRows), float64(v.Transactions))
 	return v
 }
 
@@ -250,6 +278,8 @@ func storeResult(f storeFigures) *result {
 				v.Errors, v.FirstError))
 		}
 	}
+	notes = append(notes, fmt.Sprintf("the store actor wrote %.1f rows per transaction "+
+		"on average", act.RowsPerTransaction))
 	notes = append(notes, fmt.Sprintf("every variant keeps at most %d responses, so the "+
 		"least recently used are evicted once the table is full", f.MaxResponses))
 	return &result{
@@ -268,8 +298,10 @@ func storeChart(f storeFigures) chartFunc {
 		samples := make([]durations, len(f.Variants))
 		for i, v := range f.Variants {
 			bars[i] = bar{label: v.Name, value: v.RowsPerSecond}
-			samples[i] = durations{name: fmt.Sprintf("%s (%d rows/op)", v.Name, v.RowsPerOp),
-				values: v.latencies}
+			samples[i] = durations{
+				name:   fmt.Sprintf("%s (%d rows/op)", v.Name, v.RowsPerOp),
+				values: v.latencies,
+			}
 		}
 		throughput, err := barChart("Stored responses per second", "rows per second", bars)
 		if err != nil {

@@ -68,9 +68,9 @@ func streamResult(f streamFigures) *result {
 	proxy, gw := f.Load[1], f.Load[2]
 	proxyAdded, gwAdded := f.AddedTTFT[0], f.AddedTTFT[1]
 	ratios := map[string]float64{
-		"streams_vs_proxy":          ratio(gw.Throughput, proxy.Throughput),
-		"streams_vs_mock":           ratio(gw.Throughput, f.Load[0].Throughput),
-		"added_ttft_vs_proxy":       ratio(gwAdded.P50US, proxyAdded.P50US),
+		"streams_vs_proxy":    ratio(gw.Throughput, proxy.Throughput),
+		"streams_vs_mock":     ratio(gw.Throughput, f.Load[0].Throughput),
+		"added_ttft_vs_proxy": ratio(gwAdded.P50US, proxyAdded.P50US),
 		"stream_cpu_per_stream_vs_proxy": ratio(gw.CPUPerRequestUS["gateway"],
 			proxy.CPUPerRequestUS["proxy"]),
 	}

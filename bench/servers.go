@@ -31,22 +31,26 @@ type binaries struct {
 	Gateway string
 	Mock    string
 	Proxy   string
+	// Profiler is the gateway run in-process under the CPU profiler.
+	Profiler string
 }
 
-// buildBinaries builds actorgate, the mock and the proxy into dir, without
-// the race detector, from the module at root.
+// buildBinaries builds actorgate, the mock, the proxy and the profiling
+// gateway into dir, without the race detector, from the module at root.
 func buildBinaries(ctx context.Context, root, dir string) (binaries, error) {
+	//nolint:gosec // G204: go build of fixed packages into the work folder
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", dir+string(filepath.Separator),
-		"./cmd/actorgate", "./bench/cmd/mock", "./bench/cmd/proxy")
+		"./cmd/actorgate", "./bench/cmd/mock", "./bench/cmd/proxy", "./bench/cmd/gwprof")
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return binaries{}, fmt.Errorf("building the binaries failed: %w\n%s", err, out)
 	}
 	return binaries{
-		Gateway: filepath.Join(dir, "actorgate"),
-		Mock:    filepath.Join(dir, "mock"),
-		Proxy:   filepath.Join(dir, "proxy"),
+		Gateway:  filepath.Join(dir, "actorgate"),
+		Mock:     filepath.Join(dir, "mock"),
+		Proxy:    filepath.Join(dir, "proxy"),
+		Profiler: filepath.Join(dir, "gwprof"),
 	}, nil
 }
 
@@ -85,7 +89,8 @@ type mockOptions struct {
 }
 
 // startMock starts the mock upstream.
-func startMock(ctx context.Context, bins binaries, dir, name string, opts mockOptions) (*server, error) {
+func startMock(ctx context.Context, bins binaries, dir, name string, opts mockOptions,
+) (*server, error) {
 	args := []string{"-lifetime", serverLifetime.String()}
 	if opts.hold {
 		args = append(args, "-hold")
@@ -119,7 +124,7 @@ func startAddrServer(ctx context.Context, bin, dir, name string, args []string) 
 func waitAddrFile(ctx context.Context, p *process, path string) (string, error) {
 	deadline := time.Now().Add(startTimeout)
 	for time.Now().Before(deadline) {
-		if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+		if b, err := os.ReadFile(path); err == nil && len(b) > 0 { //nolint:gosec // G304: work folder
 			u, err := loopback.ParseURL(string(b))
 			if err != nil {
 				return "", fmt.Errorf("%w: %s published %w", errServerStart, p.name, err)
@@ -145,6 +150,9 @@ type gatewayOptions struct {
 	// upstream is the mock's base URL for the openai backend.
 	upstream string
 	logLevel string
+	// profilePrefix, when set, runs the profiling gateway, which writes
+	// profilePrefix-cpu.pprof and profilePrefix-heap.pprof.
+	profilePrefix string
 }
 
 // startGateway starts the actorgate binary with a fresh data folder, a
@@ -178,7 +186,7 @@ func startGatewayOnce(ctx context.Context, bins binaries, dir, name, key string,
 		return nil, err
 	}
 	home := filepath.Join(dir, name+"-home")
-	if err := os.RemoveAll(home); err != nil {
+	if err := os.RemoveAll(home); err != nil { //nolint:gosec // G703: inside the work folder
 		return nil, fmt.Errorf("clearing the data folder %s: %w", home, err)
 	}
 	env := []string{
@@ -194,7 +202,15 @@ func startGatewayOnce(ctx context.Context, bins binaries, dir, name, key string,
 	if opts.backend == "openai" {
 		env = append(env, "AGENT_BASE_URL="+opts.upstream+"/v1", "AGENT_MODEL=bench-model")
 	}
-	p, err := startProcess(name, bins.Gateway, nil, env, dir)
+	bin, args := bins.Gateway, []string(nil)
+	if opts.profilePrefix != "" {
+		bin = bins.Profiler
+		args = []string{
+			"-cpuprofile", opts.profilePrefix + "-cpu.pprof",
+			"-memprofile", opts.profilePrefix + "-heap.pprof",
+		}
+	}
+	p, err := startProcess(name, bin, args, env, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -239,8 +255,11 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	port := ln.Addr().(*net.TCPAddr).Port
+	if err := ln.Close(); err != nil {
+		return 0, fmt.Errorf("releasing the probe port: %w", err)
+	}
+	return port, nil
 }
 
 func randomKey() (string, error) {

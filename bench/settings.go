@@ -24,6 +24,9 @@ type settings struct {
 	LogLevel    string        `json:"gateway_log_level"`
 	Out         string        `json:"-"`
 	Keep        bool          `json:"-"`
+	// Profile is the folder for gateway profiles; when set, the gateway
+	// runs under the CPU profiler.
+	Profile string `json:"profile,omitempty"`
 }
 
 // Defaults of a full run and of a -quick run.
@@ -78,6 +81,10 @@ func parseSettings(args []string, stderr io.Writer) (settings, error) {
 		"process: debug, info, warn or error (default info, the binary's default)")
 	out := fs.String("out", "", "folder for the JSON results and charts "+
 		"(default bench/results, a temporary folder with -quick)")
+	profile := fs.String("profile", "", "write CPU and heap profiles to this `folder`: "+
+		"the gateway process runs in-process under the profiler, and the harness profiles "+
+		"itself for the store and restart scenarios (figures then include the "+
+		"profiler's cost)")
 	keep := fs.Bool("keep", false, "keep the work folder (binaries, server logs, databases) "+
 		"and print its path")
 	if err := fs.Parse(args); err != nil {
@@ -95,6 +102,7 @@ func parseSettings(args []string, stderr io.Writer) (settings, error) {
 	s.Quick = *quick
 	s.Out = *out
 	s.Keep = *keep
+	s.Profile = *profile
 	setIfNonZero(&s.Concurrency, *concurrency)
 	setIfNonZero(&s.Duration, *duration)
 	setIfNonZero(&s.Warmup, *warmup)
@@ -149,21 +157,35 @@ func (s settings) validate() error {
 		got  any
 		want string
 	}{
-		{s.Concurrency >= 1 && s.Concurrency <= maxConcurrency, "-concurrency", s.Concurrency,
-			fmt.Sprintf("a count from 1 to %d", maxConcurrency)},
-		{s.Duration > 0 && s.Duration <= maxDuration, "-duration", s.Duration,
-			"a positive duration up to " + maxDuration.String()},
-		{s.Warmup >= 0 && s.Warmup <= maxDuration, "-warmup", s.Warmup,
-			"a duration from 0 to " + maxDuration.String()},
-		{s.Rounds >= 1 && s.Rounds <= maxRounds, "-rounds", s.Rounds,
-			fmt.Sprintf("a count from 1 to %d", maxRounds)},
-		{s.Failures >= 1 && s.Failures <= maxFailures, "-failures", s.Failures,
-			fmt.Sprintf("a count from 1 to %d", maxFailures)},
-		{s.Streams >= 1 && s.Streams <= maxStreams, "-streams", s.Streams,
-			fmt.Sprintf("a count from 1 to %d", maxStreams)},
+		{
+			s.Concurrency >= 1 && s.Concurrency <= maxConcurrency, "-concurrency", s.Concurrency,
+			fmt.Sprintf("a count from 1 to %d", maxConcurrency),
+		},
+		{
+			s.Duration > 0 && s.Duration <= maxDuration, "-duration", s.Duration,
+			"a positive duration up to " + maxDuration.String(),
+		},
+		{
+			s.Warmup >= 0 && s.Warmup <= maxDuration, "-warmup", s.Warmup,
+			"a duration from 0 to " + maxDuration.String(),
+		},
+		{
+			s.Rounds >= 1 && s.Rounds <= maxRounds, "-rounds", s.Rounds,
+			fmt.Sprintf("a count from 1 to %d", maxRounds),
+		},
+		{
+			s.Failures >= 1 && s.Failures <= maxFailures, "-failures", s.Failures,
+			fmt.Sprintf("a count from 1 to %d", maxFailures),
+		},
+		{
+			s.Streams >= 1 && s.Streams <= maxStreams, "-streams", s.Streams,
+			fmt.Sprintf("a count from 1 to %d", maxStreams),
+		},
 		{s.MaxRequests >= 1, "-max-requests", s.MaxRequests, "a positive count"},
-		{slices.Contains([]string{"debug", "info", "warn", "error"}, s.LogLevel),
-			"-gateway-log-level", s.LogLevel, "debug, info, warn or error"},
+		{
+			slices.Contains([]string{"debug", "info", "warn", "error"}, s.LogLevel),
+			"-gateway-log-level", s.LogLevel, "debug, info, warn or error",
+		},
 	}
 	for _, c := range checks {
 		if !c.ok {

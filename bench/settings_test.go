@@ -29,18 +29,24 @@ func TestParseSettings(t *testing.T) {
 				t.Errorf("quick defaults: %+v", s)
 			}
 		}},
-		{"explicit flag wins over quick", []string{"-quick", "-duration", "2s", "-rounds", "2"},
+		{
+			"explicit flag wins over quick",
+			[]string{"-quick", "-duration", "2s", "-rounds", "2"},
 			func(t *testing.T, s settings) {
 				if s.Duration != 2*time.Second || s.Rounds != 2 {
 					t.Errorf("explicit flags: %+v", s)
 				}
-			}},
-		{"list runs in canonical order", []string{"-scenario", "memory, store,restart"},
+			},
+		},
+		{
+			"list runs in canonical order",
+			[]string{"-scenario", "memory, store,restart"},
 			func(t *testing.T, s settings) {
 				if want := []string{"restart", "store", "memory"}; !slices.Equal(s.Scenarios, want) {
 					t.Errorf("scenarios %v, want %v", s.Scenarios, want)
 				}
-			}},
+			},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -30,6 +30,7 @@ func (h *harness) startUpstreamTrio(ctx context.Context, name string, opts mockO
 	}
 	env.gateway, env.key, err = startGateway(ctx, bins, dir, "gateway", gatewayOptions{
 		backend: "openai", upstream: env.mock.url, logLevel: h.s.LogLevel,
+		profilePrefix: h.profilePrefix(name),
 	})
 	if err != nil {
 		env.stop()

@@ -11,9 +11,12 @@
 // # Gateway
 //
 // The gateway actor supervises one adapter actor per enrolled platform.
+// The host chooses the gateway's NAME when it starts it. The gateway names
+// its agent "agent" and each adapter after its platform, so their PIDs are
+// "NAME/agent" and "NAME/PLATFORM".
 //
 //   - [StatusRequest] is accepted by the gateway, which replies [StatusReply]
-//     with one [PlatformStatus] row per platform.
+//     with one [PlatformStatus] row per enrolled platform, sorted by name.
 //   - [PausePlatform] and [ResumePlatform] are accepted by the gateway, which
 //     replies [PlatformCommandReply].
 //   - [PlatformConnected] is sent by an adapter to its parent, the gateway,
@@ -21,7 +24,9 @@
 //     service accepted its login. No reply.
 //   - [PlatformError] is the failure reason an adapter escalates to the
 //     gateway. The gateway stops a platform whose error is not retryable
-//     and restarts one whose error is, with exponential backoff.
+//     and restarts one whose error is, with exponential backoff. A panic
+//     with any other value counts as a retryable error with the code
+//     adapter_panic.
 //
 // # Agent
 //
@@ -30,15 +35,20 @@
 //
 //   - [AgentRequest] is accepted by the agent. When Stream is set, the agent
 //     sends zero or more [AgentDelta] messages to the sender before the
-//     final [AgentReply]; otherwise it replies [AgentReply] once.
+//     final [AgentReply]; otherwise it replies [AgentReply] once. A request
+//     whose Deadline has passed, or that has no sender, is dropped without
+//     a reply. A request whose RequestID is still running gets a reply
+//     with an [AgentError] of code agent_busy.
 //   - [CancelAgentRequest] is accepted by the agent and cancels the run with
 //     that RequestID, if it is still going. No reply.
 //
 // # Response store
 //
 // The response store actor is the only owner of the responses database.
-// Every request is scoped to a SessionKey: one caller never reads or deletes
-// another caller's responses or conversation names.
+// It is the child "responses" of the api_server adapter. Every request is
+// scoped to a SessionKey: one caller never reads or deletes another
+// caller's responses or conversation names. A request without a sender is
+// carried out but gets no reply.
 //
 //   - [PutResponse] → [PutResponseReply]
 //   - [GetResponse] → [GetResponseReply]
@@ -66,6 +76,7 @@
 //     session is replaced by an empty one.
 //   - [AppendTurns] → [AppendTurnsReply]: turns written in one
 //     transaction.
+//   - [MarkDelivered] → [MarkDeliveredReply]
 //   - [ResetSession] → [ResetSessionReply]
 //   - [GetCursor] → [GetCursorReply]
 //   - [SetCursor] → [SetCursorReply]

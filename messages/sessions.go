@@ -12,7 +12,7 @@ const (
 	SessionDailyReset = "daily_reset"
 )
 
-// LoadSession asks the sessions store for the recent history of the
+// LoadSession requests from the sessions store the recent history of the
 // conversation with session key Key. A session that is missing, idle
 // longer than the idle timeout, or last used before the most recent daily
 // reset hour is replaced by a fresh, empty one.
@@ -24,6 +24,11 @@ type LoadSession struct {
 	// MaxTurns bounds the number of turns returned, the most recent ones;
 	// zero uses the store's configured history length.
 	MaxTurns int
+	// MessageID, when set, is the platform's id of the message about to
+	// be answered. If the session already holds an answer to it (the
+	// message was delivered again after a restart), the reply returns that
+	// answer in Answer.
+	MessageID string
 }
 
 // LoadSessionReply answers LoadSession.
@@ -35,11 +40,17 @@ type LoadSessionReply struct {
 	// History holds the most recent turns, oldest first. It never starts
 	// with an assistant turn.
 	History []ChatMessage
-	// Fresh is set when this load started the session; FreshReason then
-	// says why (SessionNew, SessionIdle or SessionDailyReset).
+	// Fresh is set when this load started the session, and FreshReason
+	// then names the reason: SessionNew, SessionIdle or SessionDailyReset.
 	Fresh       bool
 	FreshReason string
-	Err         error
+	// Answered is set when the session already holds an answer to
+	// LoadSession.MessageID; Answer is that answer. Delivered is set when
+	// a MarkDelivered recorded that the answer reached the chat.
+	Answered  bool
+	Answer    string
+	Delivered bool
+	Err       error
 }
 
 // AppendTurns stores turns (normally a user turn and the assistant's
@@ -51,12 +62,30 @@ type AppendTurns struct {
 	// returned it. When the key was reset or expired in the meantime, the
 	// turns are dropped with that session, and the new one stays empty.
 	SessionID string
+	// MessageID is the platform's id of the message the turns answer, if
+	// any; a later LoadSession with the same MessageID finds the answer.
+	MessageID string
 	Turns     []ChatMessage
 }
 
 // AppendTurnsReply answers AppendTurns. Err is nil once the turns are
 // durable.
 type AppendTurnsReply struct {
+	RequestID string
+	Err       error
+}
+
+// MarkDelivered records that the answer to MessageID, stored with
+// AppendTurns, reached the chat, so that a delivery of the same message
+// after a restart is not answered again.
+type MarkDelivered struct {
+	RequestID string
+	Key       string
+	MessageID string
+}
+
+// MarkDeliveredReply answers MarkDelivered.
+type MarkDeliveredReply struct {
 	RequestID string
 	Err       error
 }

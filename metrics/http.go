@@ -25,11 +25,11 @@ func MuxRoute(mux *http.ServeMux) func(*http.Request) string {
 
 // HTTPMiddleware returns a middleware that records, for each request, its
 // count by route and status code, its duration by route, and whether it is
-// an active event stream. route names the request; it is called after the
-// handler returned and must return one of a small, fixed set of names,
-// such as the ServeMux pattern (see MuxRoute). An empty name is recorded
-// as "unmatched". A nil route uses r.Pattern, which is set only when the
-// middleware wraps the handlers inside a ServeMux.
+// an active event stream. The function route names the request after the
+// handler returned. It must return one of a small, fixed set of names,
+// such as the ServeMux pattern (see MuxRoute), and an empty name is
+// recorded as "unmatched". A nil route uses r.Pattern, which is set only
+// when the middleware wraps the handlers inside a ServeMux.
 func (m *Metrics) HTTPMiddleware(route func(*http.Request) string) func(http.Handler) http.Handler {
 	if m == nil {
 		return func(next http.Handler) http.Handler { return next }
@@ -74,7 +74,8 @@ func (m *Metrics) finish(rec *recorder, r *http.Request, route func(*http.Reques
 }
 
 // recorder keeps the status code of a response and counts it as an active
-// stream from the moment its headers say text/event-stream.
+// stream from the moment its headers are committed with Content-Type
+// text/event-stream.
 type recorder struct {
 	http.ResponseWriter
 	status  int

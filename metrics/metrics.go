@@ -74,8 +74,8 @@ func WithLabels(labels prometheus.Labels) Option {
 	return func(o *options) { o.labels = labels }
 }
 
-// New builds a Metrics on a new registry. It fails only when an option
-// sets an invalid label.
+// New builds a Metrics on a new registry. The only error it returns wraps
+// ErrRegister, for an invalid label set with WithLabels.
 func New(opts ...Option) (*Metrics, error) {
 	var o options
 	for _, opt := range opts {

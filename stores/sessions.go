@@ -37,10 +37,15 @@ type Sessions interface {
 	// deleted.
 	Load(ctx context.Context, key string, p LoadPolicy) (SessionHistory, error)
 	// Append adds turns at the end of session sessionID of key in one
-	// transaction and marks the session used. When sessionID is no longer
-	// the key's current session (it was reset or expired since it was
-	// loaded), the turns are dropped and Append returns nil.
-	Append(ctx context.Context, key, sessionID string, turns []messages.ChatMessage) error
+	// transaction and marks the session used. messageID, when set, is the
+	// platform's id of the message the turns answer (see
+	// LoadPolicy.MessageID). When sessionID is no longer the key's current
+	// session (it was reset or expired since it was loaded), the turns are
+	// dropped and Append returns nil.
+	Append(ctx context.Context, key, sessionID, messageID string, turns []messages.ChatMessage) error
+	// MarkDelivered records that the answer to messageID in key's
+	// current session reached the chat.
+	MarkDelivered(ctx context.Context, key, messageID string) error
 	// Reset replaces the session of key by a fresh, empty one and returns
 	// its id.
 	Reset(ctx context.Context, key string) (string, error)
@@ -65,6 +70,9 @@ type LoadPolicy struct {
 	// ResetAt is the most recent daily reset: a session last used before
 	// it starts fresh. The zero time disables the daily reset.
 	ResetAt time.Time
+	// MessageID, when set, asks whether the session already holds an
+	// answer to that platform message; SessionHistory.Answer returns it.
+	MessageID string
 }
 
 // SessionHistory is what Load returns.
@@ -77,6 +85,12 @@ type SessionHistory struct {
 	// holds messages.SessionNew, SessionIdle or SessionDailyReset.
 	Fresh       bool
 	FreshReason string
+	// Answered is set when the session already holds an answer to
+	// LoadPolicy.MessageID, and Answer is that answer. Delivered is set
+	// when MarkDelivered recorded that it reached the chat.
+	Answered  bool
+	Answer    string
+	Delivered bool
 }
 
 // SessionsOption configures OpenSessions.
@@ -205,7 +219,19 @@ func (s *SQLiteSessions) loadTx(ctx context.Context, tx *sql.Tx, key string, p L
 	if err != nil {
 		return SessionHistory{}, err
 	}
-	return SessionHistory{SessionID: id, Turns: turns}, nil
+	h := SessionHistory{SessionID: id, Turns: turns}
+	if p.MessageID != "" {
+		err := tx.QueryRowContext(ctx, "SELECT content, delivered FROM turns WHERE "+
+			"session_id = ? AND message_id = ? AND role = 'assistant' ORDER BY seq DESC LIMIT 1",
+			id, p.MessageID).Scan(&h.Answer, &h.Delivered)
+		switch {
+		case err == nil:
+			h.Answered = true
+		case !errors.Is(err, sql.ErrNoRows):
+			return SessionHistory{}, err
+		}
+	}
+	return h, nil
 }
 
 // recentTurns returns the last max turns of a session, oldest first,
@@ -261,7 +287,9 @@ func (s *SQLiteSessions) replaceTx(ctx context.Context, tx *sql.Tx, key, oldID s
 }
 
 // Append implements Sessions.
-func (s *SQLiteSessions) Append(ctx context.Context, key, sessionID string, turns []messages.ChatMessage) error {
+func (s *SQLiteSessions) Append(
+	ctx context.Context, key, sessionID, messageID string, turns []messages.ChatMessage,
+) error {
 	if err := validateTurns(key, sessionID, turns); err != nil {
 		return err
 	}
@@ -275,21 +303,27 @@ func (s *SQLiteSessions) Append(ctx context.Context, key, sessionID string, turn
 		if err != nil {
 			return err
 		}
-		return s.appendTx(ctx, tx, key, sessionID, turns)
+		return s.appendTx(ctx, tx, key, sessionID, messageID, turns)
 	})
 }
 
-func (s *SQLiteSessions) appendTx(ctx context.Context, tx *sql.Tx, key, sessionID string, turns []messages.ChatMessage) error {
+func (s *SQLiteSessions) appendTx(
+	ctx context.Context, tx *sql.Tx, key, sessionID, messageID string, turns []messages.ChatMessage,
+) error {
 	var last int64
 	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM turns WHERE session_id = ?",
 		sessionID).Scan(&last); err != nil {
 		return err
 	}
 	now := s.now().UnixNano()
+	var msgID any
+	if messageID != "" {
+		msgID = messageID
+	}
 	for i, t := range turns {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO turns (session_id, seq, role, content, "+
-			"created_at) VALUES (?, ?, ?, ?, ?)", sessionID, last+int64(i)+1, t.Role, t.Content,
-			now); err != nil {
+			"message_id, created_at) VALUES (?, ?, ?, ?, ?, ?)", sessionID, last+int64(i)+1,
+			t.Role, t.Content, msgID, now); err != nil {
 			return err
 		}
 	}
@@ -317,6 +351,18 @@ func validateTurns(key, sessionID string, turns []messages.ChatMessage) error {
 		}
 	}
 	return nil
+}
+
+// MarkDelivered implements Sessions.
+func (s *SQLiteSessions) MarkDelivered(ctx context.Context, key, messageID string) error {
+	if key == "" || messageID == "" {
+		return invalidArgument("session key and message id must both be set")
+	}
+	return s.inTx(ctx, "marking answer delivered", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE turns SET delivered = 1 WHERE message_id = ? AND "+
+			"session_id = (SELECT session_id FROM sessions WHERE key = ?)", messageID, key)
+		return err
+	})
 }
 
 // Reset implements Sessions.

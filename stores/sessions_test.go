@@ -78,7 +78,7 @@ func TestSessionsAppendAndBoundedHistory(t *testing.T) {
 	ctx := context.Background()
 	h := mustLoad(t, s, "k", LoadPolicy{MaxTurns: 10})
 	for _, n := range []string{"1", "2", "3"} {
-		if err := s.Append(ctx, "k", h.SessionID, turnPair("q"+n, "a"+n)); err != nil {
+		if err := s.Append(ctx, "k", h.SessionID, "", turnPair("q"+n, "a"+n)); err != nil {
 			t.Fatalf("Append: %v", err)
 		}
 	}
@@ -113,7 +113,7 @@ func TestSessionsKeysAreSeparate(t *testing.T) {
 	if a.SessionID == b.SessionID {
 		t.Fatal("two keys share a session id")
 	}
-	if err := s.Append(context.Background(), "a", a.SessionID, turnPair("x", "y")); err != nil {
+	if err := s.Append(context.Background(), "a", a.SessionID, "", turnPair("x", "y")); err != nil {
 		t.Fatal(err)
 	}
 	if got := mustLoad(t, s, "b", LoadPolicy{MaxTurns: 10}); len(got.Turns) != 0 {
@@ -141,7 +141,7 @@ func TestSessionsExpiry(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, clock := openTestSessions(t)
 			h := mustLoad(t, s, "k", LoadPolicy{MaxTurns: 10})
-			if err := s.Append(context.Background(), "k", h.SessionID, turnPair("q", "a")); err != nil {
+			if err := s.Append(context.Background(), "k", h.SessionID, "", turnPair("q", "a")); err != nil {
 				t.Fatal(err)
 			}
 			clock.Advance(10 * time.Minute)
@@ -180,7 +180,7 @@ func TestSessionsResetDropsLateAppend(t *testing.T) {
 	if newID == old.SessionID {
 		t.Fatal("Reset kept the session id")
 	}
-	if err := s.Append(ctx, "k", old.SessionID, turnPair("late", "late")); err != nil {
+	if err := s.Append(ctx, "k", old.SessionID, "", turnPair("late", "late")); err != nil {
 		t.Fatalf("Append to the reset session: %v", err)
 	}
 	h := mustLoad(t, s, "k", LoadPolicy{MaxTurns: 10})
@@ -189,12 +189,37 @@ func TestSessionsResetDropsLateAppend(t *testing.T) {
 	}
 }
 
+func TestSessionsAnswerByMessageID(t *testing.T) {
+	s, _ := openTestSessions(t)
+	ctx := context.Background()
+	h := mustLoad(t, s, "k", LoadPolicy{MaxTurns: 10})
+	if err := s.Append(ctx, "k", h.SessionID, "m1", turnPair("q", "stored answer")); err != nil {
+		t.Fatal(err)
+	}
+
+	again := mustLoad(t, s, "k", LoadPolicy{MaxTurns: 10, MessageID: "m1"})
+	other := mustLoad(t, s, "k", LoadPolicy{MaxTurns: 10, MessageID: "m2"})
+
+	if !again.Answered || again.Answer != "stored answer" || again.Delivered {
+		t.Errorf("load for an answered message = %+v, want its answer, not delivered", again)
+	}
+	if err := s.MarkDelivered(ctx, "k", "m1"); err != nil {
+		t.Fatal(err)
+	}
+	if d := mustLoad(t, s, "k", LoadPolicy{MessageID: "m1"}); !d.Delivered {
+		t.Errorf("after MarkDelivered: %+v, want delivered", d)
+	}
+	if other.Answered || other.Answer != "" {
+		t.Errorf("load for a new message = %+v, want no answer", other)
+	}
+}
+
 func TestSessionsTurnsKept(t *testing.T) {
 	s, _ := openTestSessions(t, WithTurnsKept(4))
 	ctx := context.Background()
 	h := mustLoad(t, s, "k", LoadPolicy{MaxTurns: 10})
 	for range 5 {
-		if err := s.Append(ctx, "k", h.SessionID, turnPair("q", "a")); err != nil {
+		if err := s.Append(ctx, "k", h.SessionID, "", turnPair("q", "a")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -213,8 +238,8 @@ func TestSessionsInvalidArguments(t *testing.T) {
 	h := mustLoad(t, s, "k", LoadPolicy{MaxTurns: 1})
 	cases := map[string]error{
 		"empty key load":   func() error { _, err := s.Load(ctx, "", LoadPolicy{}); return err }(),
-		"empty session id": s.Append(ctx, "k", "", turnPair("q", "a")),
-		"bad role": s.Append(ctx, "k", h.SessionID,
+		"empty session id": s.Append(ctx, "k", "", "", turnPair("q", "a")),
+		"bad role": s.Append(ctx, "k", h.SessionID, "",
 			[]messages.ChatMessage{{Role: "tool", Content: "x"}}),
 		"empty reset key": func() error { _, err := s.Reset(ctx, ""); return err }(),
 		"empty cursor":    s.SetCursor(ctx, "", "offset", "1"),
@@ -254,7 +279,7 @@ func TestSessionsSurviveReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := mustLoad(t, s, "k", LoadPolicy{MaxTurns: 10})
-	if err := s.Append(ctx, "k", h.SessionID, turnPair("q", "a")); err != nil {
+	if err := s.Append(ctx, "k", h.SessionID, "", turnPair("q", "a")); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SetCursor(ctx, "telegram", "offset", "7"); err != nil {

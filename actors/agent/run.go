@@ -137,10 +137,11 @@ func (j *job) execute(ctx context.Context) {
 
 	reply := j.runBackend(ctx)
 	reply.RequestID = j.req.RequestID
+	// The requester owns the reply once it is sent, so it is logged first.
+	j.log(&reply)
 	if !expired(j.req.Deadline, time.Now()) {
 		j.root.Send(j.sender, &reply)
 	}
-	j.log(&reply)
 	j.root.Send(j.self, &runDone{run: j.run})
 }
 

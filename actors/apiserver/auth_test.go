@@ -30,10 +30,10 @@ func TestAuthorizationHeaderVariants(t *testing.T) {
 	}
 	// net/http's client trims header values, so the raw request checks
 	// what reaches the server with the spaces kept.
-	resp, body := a.raw("GET /v1/models HTTP/1.1\r\nHost: test\r\nAuthorization: bearer  " +
+	raw := a.raw("GET /v1/models HTTP/1.1\r\nHost: test\r\nAuthorization: bearer  " +
 		a.key + " \t \r\nConnection: close\r\n\r\n")
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("raw header with spaces: status = %d: %s", resp.StatusCode, body)
+	if raw.status != http.StatusOK {
+		t.Errorf("raw header with spaces: status = %d: %s", raw.status, raw.body)
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

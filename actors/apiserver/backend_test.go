@@ -9,7 +9,7 @@ import (
 	"github.com/actorgate/actorgate/messages"
 )
 
-// scriptedBackend is an agent backend whose answer the test writes. It
+// scriptedBackend is an agent backend whose replies the test scripts. It
 // records every request it runs.
 type scriptedBackend struct {
 	mu       sync.Mutex
@@ -44,7 +44,7 @@ func (b *scriptedBackend) runs() []messages.AgentRequest {
 	return append([]messages.AgentRequest(nil), b.requests...)
 }
 
-// partialFailure answers text and then fails with code.
+// partialFailure replies with text and then fails with code.
 func partialFailure(text, code string) func(context.Context, *messages.AgentRequest,
 	func(messages.AgentDelta),
 ) messages.AgentReply {

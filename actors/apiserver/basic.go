@@ -11,7 +11,7 @@ import (
 	"github.com/actorgate/actorgate/messages"
 )
 
-// statusTimeout bounds the gateway's answer to /health/detailed.
+// statusTimeout bounds the gateway's reply to a /health/detailed request.
 const statusTimeout = 5 * time.Second
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
@@ -25,7 +25,7 @@ func (s *server) health(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, []byte(`{"status":"ok","platform":"actorgate"}`))
 }
 
-// notFound answers a request that no route matched: 405 with an Allow
+// notFound responds to a request that no route matched: 405 with an Allow
 // header when the path exists for other methods, else 404.
 func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
 	if allow := allowedMethods(r.URL.Path); allow != "" {

@@ -25,6 +25,7 @@ func (s *server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	*buf = body[:0]
+
 	req, werr := wire.DecodeChatRequest(body)
 	if werr != nil {
 		wire.WriteError(w, werr)
@@ -35,6 +36,7 @@ func (s *server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		wire.WriteError(w, werr)
 		return
 	}
+
 	runID := runIDFrom(r.Context())
 	areq := &messages.AgentRequest{
 		RequestID:  runID,
@@ -47,6 +49,7 @@ func (s *server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		Stream:     req.Stream,
 		Deadline:   time.Now().Add(s.settings.AgentTimeout),
 	}
+
 	if req.Stream {
 		s.streamChat(w, r, areq, req.IncludeUsage)
 		return
@@ -60,7 +63,8 @@ func (s *server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	s.completeChat(w, r.Context(), areq)
 }
 
-// completeChat runs a non-streaming chat completion and writes its answer.
+// completeChat runs a non-streaming chat completion and writes the
+// response.
 func (s *server) completeChat(w http.ResponseWriter, ctx context.Context, areq *messages.AgentRequest) {
 	reply, werr := s.runAgent(ctx, areq)
 	if werr != nil {
@@ -136,7 +140,7 @@ func ownReply(r *messages.AgentReply) *messages.AgentReply {
 
 // incompleteError maps a failed run that produced nothing to 502 (504 for
 // a timeout) with the code agent_incomplete. A run that produced some
-// text or a tool call is answered with its finish reason instead.
+// text or a tool call gets a 200 response with its finish reason instead.
 func incompleteError(reply *messages.AgentReply) *wire.Error {
 	if reply.Err == nil || reply.Text != "" || len(reply.ToolCalls) > 0 {
 		return nil

@@ -102,7 +102,7 @@ func (st *chatStream) writeEnd(reply *messages.AgentReply) error {
 		return err
 	}
 	if !st.streamed && (reply.Text != "" || len(reply.ToolCalls) > 0) {
-		// The backend did not stream: send its answer as one delta.
+		// The backend did not stream, so its whole reply goes out as one delta.
 		if err := st.delta(wholeDelta(reply)); err != nil {
 			return err
 		}
@@ -121,7 +121,7 @@ func (st *chatStream) writeEnd(reply *messages.AgentReply) error {
 	return st.sse.Done()
 }
 
-// wholeDelta is one delta that carries the whole answer of a reply.
+// wholeDelta is one delta that carries the text and tool calls of a reply.
 func wholeDelta(reply *messages.AgentReply) *messages.AgentDelta {
 	d := &messages.AgentDelta{RequestID: reply.RequestID, Text: reply.Text}
 	for i, tc := range reply.ToolCalls {

@@ -1,7 +1,6 @@
 package apiserver_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"reflect"
 	"strings"
@@ -112,6 +111,7 @@ func TestChatStreamKeepaliveIsComment(t *testing.T) {
 		useUpstream(up)(c)
 		c.Platforms.APIServer.KeepAlive = 20 * time.Millisecond
 	})
+
 	s := a.openStream("/v1/chat/completions", chatBody("hi", "stream", true))
 	if s.resp.StatusCode != http.StatusOK {
 		t.Fatalf("status = %d: %s", s.resp.StatusCode, s.body())
@@ -120,6 +120,7 @@ func TestChatStreamKeepaliveIsComment(t *testing.T) {
 	if !first.isComment() || first.comment != "keepalive" || first.data != "" {
 		t.Fatalf("first frame = %+v, want the comment ': keepalive'", first)
 	}
+
 	close(release)
 	text := ""
 	sawRole := false
@@ -164,7 +165,7 @@ var weatherTools = []any{map[string]any{
 }}
 
 // toolHistory is a conversation in which the assistant called a tool and
-// the tool answered.
+// the tool returned its result.
 func toolHistory() []any {
 	return []any{
 		map[string]any{"role": "system", "content": "be brief"},
@@ -177,7 +178,7 @@ func toolHistory() []any {
 	}
 }
 
-// toolCallAnswer answers with one call of get_weather, streamed in three
+// toolCallAnswer responds with one call of get_weather, streamed in three
 // fragments when the request asks for a stream.
 func toolCallAnswer(w http.ResponseWriter, _ *http.Request, call *upstreamCall) {
 	if stream, _ := call.body["stream"].(bool); stream {
@@ -354,14 +355,4 @@ func TestChatRejectsBadInput(t *testing.T) {
 			t.Errorf("image %q: status = %d: %s", url, r.status, r.body)
 		}
 	}
-}
-
-// decodeJSON decodes b into a generic value.
-func decodeJSON(t *testing.T, b []byte) any {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("not JSON: %v\n%s", err, b)
-	}
-	return v
 }

@@ -8,8 +8,8 @@ import (
 )
 
 // allowedHeaders are the request headers a browser may send: the API's
-// own and those the official OpenAI SDKs add. A preflight that asks only
-// for these (in any letter case) gets them echoed back.
+// own and those the official OpenAI SDKs add. A preflight that requests
+// only these (in any letter case) gets them echoed back.
 var allowedHeaders = []string{
 	"Accept", "Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id",
 	"X-Session-Key", "X-Hermes-Session-Key", "X-Hermes-Session-Id",
@@ -21,7 +21,7 @@ var allowedHeaders = []string{
 const allowedHeaderPrefix = "x-stainless-"
 
 // allowedHeaderList is the Access-Control-Allow-Headers value for a
-// preflight that asks for a header outside the list; the browser then
+// preflight that requests a header outside the list. The browser then
 // blocks the request itself.
 var allowedHeaderList = strings.Join(allowedHeaders, ", ")
 
@@ -87,7 +87,7 @@ func (p *corsPolicy) wrap(next http.Handler) http.Handler {
 	})
 }
 
-// preflight answers a CORS preflight of an allowed origin with 204.
+// preflight responds to a CORS preflight of an allowed origin with 204.
 func preflight(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")

@@ -108,6 +108,7 @@ func TestSameClientRequestIDRunsApart(t *testing.T) {
 		return messages.AgentReply{RequestID: req.RequestID, Text: "ok"}
 	}}
 	a := startAPIWith(t, nil, backend.option())
+
 	var wg sync.WaitGroup
 	results := make(chan result, 2)
 	for range 2 {
@@ -130,6 +131,7 @@ func TestSameClientRequestIDRunsApart(t *testing.T) {
 	close(release)
 	wg.Wait()
 	close(results)
+
 	for r := range results {
 		if r.status != http.StatusOK {
 			t.Errorf("status = %d, want 200 for both requests: %s", r.status, r.body)

@@ -1,7 +1,7 @@
 // Package apiserver implements the api_server platform: an adapter actor
 // that serves the OpenAI-compatible HTTP API (/v1/chat/completions,
-// /v1/responses, /v1/models, /health) on one listener and answers through
-// the agent actor.
+// /v1/responses, /v1/models, /health) on one listener and runs each
+// request on the agent actor.
 //
 // # Lifecycle
 //

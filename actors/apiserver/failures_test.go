@@ -59,15 +59,15 @@ func TestUpstreamFailsBeforeText(t *testing.T) {
 }
 
 // cutAfterText streams two words and then ends the stream without a
-// finish reason or [DONE], as an upstream that crashes mid-answer does.
+// finish reason or [DONE], as an upstream that crashes mid-response does.
 func cutAfterText(w http.ResponseWriter, _ *http.Request, _ *upstreamCall) {
 	s := startSSE(w)
 	s.chunk(map[string]any{"role": "assistant", "content": ""}, nil)
 	s.text("partial ", "text")
 }
 
-// lengthAfterText answers two words that the upstream cut at its token
-// limit.
+// lengthAfterText responds with two words that the upstream cut at its
+// token limit.
 func lengthAfterText(w http.ResponseWriter, _ *http.Request, call *upstreamCall) {
 	if stream, _ := call.body["stream"].(bool); !stream {
 		writeCompletion(w, map[string]any{"role": "assistant", "content": "partial text"}, "length")
@@ -192,7 +192,7 @@ func TestNonStreamingFailsAfterText(t *testing.T) {
 }
 
 // hangAfterFirstWord streams one word on the first request and then waits
-// for the client to go away; later requests get a whole answer.
+// for the client to go away. Later requests get a whole response.
 func hangAfterFirstWord(up **fakeUpstream) upstreamHandler {
 	return func(w http.ResponseWriter, r *http.Request, call *upstreamCall) {
 		if (*up).count() > 1 {

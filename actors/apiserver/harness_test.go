@@ -32,14 +32,14 @@ func TestMain(m *testing.M) {
 // api is an in-process gateway with the echo agent and the API server on
 // a free loopback port.
 type api struct {
-	t    *testing.T
+	t    testing.TB
 	gw   *actorgate.Gateway
 	base string
 	key  string
 	cfg  config.Config
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -49,7 +49,7 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-func newKey(t *testing.T) string {
+func newKey(t testing.TB) string {
 	t.Helper()
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
@@ -58,14 +58,14 @@ func newKey(t *testing.T) string {
 	return hex.EncodeToString(b)
 }
 
-func startAPI(t *testing.T, edit func(*config.Config)) *api {
+func startAPI(t testing.TB, edit func(*config.Config)) *api {
 	t.Helper()
 	return startAPIWith(t, edit)
 }
 
 // startAPIWith starts a gateway with a fresh data folder and key, edited
 // by edit, and the given options.
-func startAPIWith(t *testing.T, edit func(*config.Config), opts ...actorgate.Option) *api {
+func startAPIWith(t testing.TB, edit func(*config.Config), opts ...actorgate.Option) *api {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Home = t.TempDir()
@@ -80,7 +80,7 @@ func startAPIWith(t *testing.T, edit func(*config.Config), opts ...actorgate.Opt
 }
 
 // launch starts a gateway with cfg exactly; the test's cleanup closes it.
-func launch(t *testing.T, cfg config.Config, opts ...actorgate.Option) *api {
+func launch(t testing.TB, cfg config.Config, opts ...actorgate.Option) *api {
 	t.Helper()
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
@@ -112,11 +112,16 @@ func (a *api) close() {
 	}
 }
 
+// waitConnected polls the status table until the API server is
+// connected. The deadline is generous because a loaded machine starts
+// slowly; a healthy start takes milliseconds.
 func (a *api) waitConnected() {
 	a.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
+	var rows []messages.PlatformStatus
+	var err error
 	for time.Now().Before(deadline) {
-		rows, err := a.gw.Status(context.Background())
+		rows, err = a.gw.Status(context.Background())
 		if err == nil {
 			for _, r := range rows {
 				if r.Name == "api_server" && r.State == messages.StateConnected {
@@ -126,13 +131,15 @@ func (a *api) waitConnected() {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	a.t.Fatal("api_server did not connect")
+	a.t.Fatalf("api_server did not connect: status %+v, error %v", rows, err)
 }
 
 type result struct {
 	status int
 	header http.Header
 	body   []byte
+	// closes is set when the response asked to close the connection.
+	closes bool
 }
 
 func (r result) json(t *testing.T) map[string]any {
@@ -181,6 +188,7 @@ func (a *api) send(method, path string, body any, headers ...string) (result, er
 		}
 		rd = bytes.NewReader(enc)
 	}
+
 	req, err := http.NewRequest(method, a.base+path, rd)
 	if err != nil {
 		return result{}, err
@@ -196,6 +204,7 @@ func (a *api) send(method, path string, body any, headers ...string) (result, er
 		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
+
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return result{}, err
@@ -237,7 +246,7 @@ func (a *api) respond(body map[string]any, headers ...string) (string, string) {
 
 // raw sends request text as is on a new connection and reads one
 // response, for requests that net/http's client would not send.
-func (a *api) raw(request string) (*http.Response, []byte) {
+func (a *api) raw(request string) result {
 	a.t.Helper()
 	conn, err := net.Dial("tcp", strings.TrimPrefix(a.base, "http://"))
 	if err != nil {
@@ -256,5 +265,5 @@ func (a *api) raw(request string) (*http.Response, []byte) {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	return resp, body
+	return result{status: resp.StatusCode, header: resp.Header, body: body, closes: resp.Close}
 }

@@ -1,6 +1,8 @@
 package apiserver
 
 import (
+	"time"
+
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -18,16 +20,17 @@ import (
 // rejects longer keys too.
 const maxIdempotencyKeyLength = 255
 
-// idempotent runs serve at most once per Idempotency-Key and caller, and
-// answers every request with that key with the first answer.
+// idempotent runs serve once per Idempotency-Key and caller, and responds
+// to every request with that key with the response of that run.
 //
 // The request claims the key through the store actor. The first claim
-// runs serve, stores the status and body it wrote, and only then answers.
+// runs serve, stores the status and body it wrote, and only then responds.
 // A concurrent request with the same key is parked by the store until the
-// first finishes and then gets the stored answer, as does any later one
-// within IdempotencyTTL; replays carry Idempotency-Replayed: true. The
-// same key with a different method, path, session key or body is 409. An
-// answer with a 5xx status releases the key, so that a retry runs again.
+// first finishes and then gets the stored response, as does any later one
+// within IdempotencyTTL. Replays carry Idempotency-Replayed: true. The
+// same key with a different method, path, session key or body is 409.
+// Serve runs again in three cases: after a 5xx response, which releases
+// the key; after the TTL; and after a restart that interrupted the run.
 func (s *server) idempotent(w http.ResponseWriter, r *http.Request, key, session string,
 	body []byte, serve func(http.ResponseWriter),
 ) {
@@ -43,6 +46,9 @@ func (s *server) idempotent(w http.ResponseWriter, r *http.Request, key, session
 	// A parked claim waits for the run that holds the key, so it may take
 	// as long as an agent run.
 	wait := s.settings.AgentTimeout + lateReplyMargin + storeTimeout
+	// The store drops a parked claim at its deadline, before this request's
+	// future times out, so no reply can reach a future that gave up.
+	begin.Deadline = time.Now().Add(wait - lateReplyMargin)
 	res, werr := s.ask(r.Context(), s.store, begin, wait)
 	if werr != nil {
 		wire.WriteError(w, werr)
@@ -63,7 +69,7 @@ func (s *server) idempotent(w http.ResponseWriter, r *http.Request, key, session
 }
 
 // serveOnce runs serve for the request that owns the key, records its
-// answer in the store, and then writes it to the client. A panic in serve
+// response in the store, and then writes it to the client. A panic in serve
 // releases the key before it goes on.
 func (s *server) serveOnce(w http.ResponseWriter, r *http.Request,
 	begin *messages.BeginIdempotent, serve func(http.ResponseWriter),
@@ -138,6 +144,11 @@ func idempotencyError(key string, err error) *wire.Error {
 	case errors.Is(err, store.ErrInvalidArgument):
 		return wire.InvalidRequest(headerIdempotencyKey, codeInvalidIdempotencyKey,
 			"%s %q is invalid: %v", headerIdempotencyKey, key, err)
+	case errors.Is(err, messages.ErrStoreUnavailable):
+		return wire.NewError(http.StatusServiceUnavailable, wire.TypeServer, "",
+			codeStoreUnavailable, "the response store is unavailable (%v), so %s cannot be "+
+				"honoured; retry later, or send the request without the header", err,
+			headerIdempotencyKey)
 	}
 	return storeError(err)
 }
@@ -159,7 +170,7 @@ func writeField(h hash.Hash, b []byte) {
 	_, _ = h.Write([]byte{0})
 }
 
-// bufferedResponse keeps what a handler writes, so that the answer is
+// bufferedResponse keeps what a handler writes, so that the response is
 // stored before the client gets it. Headers go to the real response.
 type bufferedResponse struct {
 	header http.Header

@@ -16,8 +16,8 @@ import (
 	"github.com/actorgate/actorgate/messages"
 )
 
-// countingBackend answers "run N: TEXT", where N counts its runs, so that
-// a replayed answer is told apart from a fresh one. With gate set, each
+// countingBackend replies "run N: TEXT", where N counts its runs, so that
+// a replayed response differs from a fresh one. With gate set, each
 // run signals started and waits for gate to close.
 type countingBackend struct {
 	scriptedBackend

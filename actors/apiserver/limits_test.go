@@ -75,13 +75,13 @@ func (a *api) postChunked(body io.ReadCloser) (int, []byte) {
 func TestBodyLimits(t *testing.T) {
 	a := startAPI(t, nil)
 
-	resp, body := a.raw("POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\n" +
+	r := a.raw("POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\n" +
 		"Authorization: Bearer " + a.key + "\r\nContent-Type: application/json\r\n" +
 		"Content-Length: 10000001\r\n\r\n")
-	if resp.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Fatalf("declared length over the limit: status = %d: %s", resp.StatusCode, body)
+	if r.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("declared length over the limit: status = %d: %s", r.status, r.body)
 	}
-	r := result{status: resp.StatusCode, header: resp.Header, body: body}
+	checkCommonHeaders(t, "declared length over the limit", r.header)
 	if code := r.errorField(t, "code"); code != "body_too_large" {
 		t.Errorf("code = %v, want body_too_large", code)
 	}
@@ -133,14 +133,31 @@ func TestConfiguredBodyLimit(t *testing.T) {
 	}
 }
 
-func TestMalformedContentLength(t *testing.T) {
+func TestMalformedHTTPRequest(t *testing.T) {
 	logs := newLogRecorder()
 	a := startAPIWith(t, nil, logs.option())
-	for _, length := range []string{"abc", "-1", "1, 2"} {
-		resp, body := a.raw("POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\n" +
-			"Authorization: Bearer " + a.key + "\r\nContent-Length: " + length + "\r\n\r\n{}")
-		if resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("Content-Length %q: status = %d, want 400", length, resp.StatusCode)
+	head := "POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer " + a.key
+	cases := []struct {
+		name    string
+		request string
+		status  int
+		// reason is the text of net/http's own response, which the
+		// message keeps.
+		reason string
+	}{
+		{"length abc", head + "\r\nContent-Length: abc\r\n\r\n{}", 400, "400 Bad Request"},
+		{"length negative", head + "\r\nContent-Length: -1\r\n\r\n{}", 400, "400 Bad Request"},
+		{"length list", head + "\r\nContent-Length: 1, 2\r\n\r\n{}", 400, "400 Bad Request"},
+		{"header without colon", head + "\r\nBroken header line\r\n\r\n", 400, "400 Bad Request"},
+		{
+			"unknown transfer encoding", head + "\r\nTransfer-Encoding: gzip\r\n\r\n", 501,
+			"Unsupported transfer encoding",
+		},
+	}
+	for _, c := range cases {
+		r := a.raw(c.request)
+		if r.status != c.status {
+			t.Errorf("%s: status = %d, want %d: %s", c.name, r.status, c.status, r.body)
 			continue
 		}
 		var env struct {
@@ -150,18 +167,26 @@ func TestMalformedContentLength(t *testing.T) {
 				Code    string `json:"code"`
 			} `json:"error"`
 		}
-		if err := json.Unmarshal(body, &env); err != nil {
-			t.Errorf("Content-Length %q: body is not the OpenAI envelope: %q", length, body)
+		if err := json.Unmarshal(r.body, &env); err != nil {
+			t.Errorf("%s: body is not the OpenAI envelope: %q", c.name, r.body)
 			continue
 		}
 		if env.Error.Code != "malformed_http_request" || env.Error.Type != "invalid_request_error" {
-			t.Errorf("Content-Length %q: error = %+v", length, env.Error)
+			t.Errorf("%s: error = %+v", c.name, env.Error)
+		}
+		if !strings.Contains(env.Error.Message, c.reason) {
+			t.Errorf("%s: message lacks the reason %q: %q", c.name, c.reason, env.Error.Message)
 		}
 		if !strings.Contains(env.Error.Message, "Content-Length") {
-			t.Errorf("Content-Length %q: message does not name the header: %q", length,
-				env.Error.Message)
+			t.Errorf("%s: message does not point at Content-Length: %q", c.name, env.Error.Message)
 		}
-		checkCommonHeaders(t, "Content-Length "+length, resp.Header)
-		logs.waitRequestLine(t, resp.Header.Get("X-Request-Id"), http.StatusBadRequest)
+		if ct := r.header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("%s: Content-Type = %q", c.name, ct)
+		}
+		if !r.closes {
+			t.Errorf("%s: the response does not close the connection", c.name)
+		}
+		checkCommonHeaders(t, c.name, r.header)
+		logs.waitRequestLine(t, r.header.Get("X-Request-Id"), c.status)
 	}
 }

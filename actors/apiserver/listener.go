@@ -10,11 +10,11 @@ import (
 	"github.com/actorgate/actorgate/actors/apiserver/wire"
 )
 
-// net/http answers a request it cannot parse (a malformed Content-Length,
+// net/http responds to a request it cannot parse (a malformed Content-Length,
 // a bad header line, headers over MaxHeaderBytes, an unknown
 // Transfer-Encoding) itself, before any handler runs, with a text/plain
 // body and none of the headers this API sets. These constants match that
-// answer as net/http in Go 1.26 writes it: one Write of the status line,
+// response as net/http in Go 1.26 writes it (net/http/server.go, conn.serve): one Write of the status line,
 // these headers, and a short text.
 var (
 	stdlibErrorHeaders = []byte("\r\nContent-Type: text/plain; charset=utf-8\r\n" +
@@ -23,7 +23,7 @@ var (
 	requestIDHeader  = []byte("\r\n" + headerRequestID + ":")
 )
 
-// errorRewritingListener wraps the API's listener so that those answers
+// errorRewritingListener wraps the API's listener so that those responses
 // reach the client as OpenAI error envelopes with the usual headers.
 type errorRewritingListener struct {
 	net.Listener
@@ -38,7 +38,7 @@ func (l *errorRewritingListener) Accept() (net.Conn, error) {
 	return &errorRewritingConn{Conn: c, s: l.s}, nil
 }
 
-// errorRewritingConn rewrites the error answers of net/http described
+// errorRewritingConn rewrites the error responses of net/http described
 // above and passes every other write through unchanged.
 type errorRewritingConn struct {
 	net.Conn
@@ -64,8 +64,8 @@ func (c *errorRewritingConn) CloseWrite() error {
 	return nil
 }
 
-// isStdlibError reports whether p is a whole 4xx or 5xx answer written by
-// net/http itself. Handlers' answers always carry X-Request-Id.
+// isStdlibError reports whether p is a whole 4xx or 5xx response written
+// by net/http itself. Responses of the handlers always carry X-Request-Id.
 func isStdlibError(p []byte) bool {
 	if len(p) < len(statusLinePrefix)+3 || !bytes.HasPrefix(p, statusLinePrefix) {
 		return false
@@ -76,7 +76,7 @@ func isStdlibError(p []byte) bool {
 	return bytes.Contains(p, stdlibErrorHeaders) && !bytes.Contains(p, requestIDHeader)
 }
 
-// rewriteStdlibError builds the OpenAI-style answer to a request that
+// rewriteStdlibError builds the OpenAI-style response to a request that
 // net/http could not parse, and logs it as the request line of a request
 // without method or path.
 func (s *server) rewriteStdlibError(p []byte) []byte {

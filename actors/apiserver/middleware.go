@@ -125,11 +125,11 @@ func (s *server) observe(next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), requestIDsKey{}, rid))
 		next.ServeHTTP(rec, r)
 		if ce := s.log.Check(zap.InfoLevel, "request"); ce != nil {
-			fields := []zap.Field{
+			fields := make([]zap.Field, 0, 7)
+			fields = append(fields,
 				zap.String("request_id", rid.public), zap.String("method", r.Method),
 				zap.String("path", r.URL.Path), zap.Int("status", rec.status),
-				zap.Int("bytes", rec.bytes), zap.Duration("duration", time.Since(start)),
-			}
+				zap.Int("bytes", rec.bytes), zap.Duration("duration", time.Since(start)))
 			if rid.run != rid.public {
 				fields = append(fields, zap.String("run_id", rid.run))
 			}

@@ -10,18 +10,18 @@ import (
 // streamSink writes one streamed agent run to a client. The relay calls it
 // from the handler's goroutine only.
 type streamSink interface {
-	// delta writes a fragment of the answer. An error means the client is
+	// delta writes a fragment of the reply. An error means the client is
 	// gone.
 	delta(d *messages.AgentDelta) error
 	// finish writes the end of the stream from the agent's final reply.
 	finish(r *messages.AgentReply)
 	// keepalive writes an SSE comment after KeepAlive without a message.
 	keepalive() error
-	// abandon runs after the client went away; the run is already
-	// cancelled.
+	// abandon runs after the client went away. The run is already
+	// cancelled by then.
 	abandon()
 	// timeout runs when the agent sent no final reply before the request's
-	// deadline; the run is already cancelled.
+	// deadline. The run is already cancelled by then.
 	timeout()
 }
 
@@ -78,7 +78,7 @@ func (s *server) cancelRun(id string) {
 	s.root.Send(s.agent, &messages.CancelAgentRequest{RequestID: id})
 }
 
-// timeoutReply is the final reply of a run whose agent did not answer
+// timeoutReply is the final reply of a run whose agent sent no reply
 // before the deadline.
 func timeoutReply(requestID string) *messages.AgentReply {
 	return &messages.AgentReply{

@@ -14,14 +14,14 @@ import (
 // turn is one /v1/responses request, resolved against the stored chain it
 // continues.
 type turn struct {
-	req        *wire.ResponsesRequest
-	session    string
-	id         string
-	threadKey  string
-	history    []messages.ChatMessage
-	agent      *messages.AgentRequest
-	obj        *wire.ResponseObject
-	createdAt  int64
+	req       *wire.ResponsesRequest
+	session   string
+	id        string
+	threadKey string
+	history   []messages.ChatMessage
+	agent     *messages.AgentRequest
+	obj       *wire.ResponseObject
+	createdAt int64
 }
 
 func (s *server) createResponse(w http.ResponseWriter, r *http.Request) {
@@ -33,6 +33,7 @@ func (s *server) createResponse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	*buf = body[:0]
+
 	req, werr := wire.DecodeResponsesRequest(body)
 	if werr != nil {
 		wire.WriteError(w, werr)
@@ -43,6 +44,7 @@ func (s *server) createResponse(w http.ResponseWriter, r *http.Request) {
 		wire.WriteError(w, werr)
 		return
 	}
+
 	if key := r.Header.Get(headerIdempotencyKey); key != "" && !req.Stream {
 		s.idempotent(w, r, key, session, body, func(w http.ResponseWriter) {
 			s.respond(w, r, req, session)
@@ -191,7 +193,7 @@ func responseNotFound(id string) *wire.Error {
 		codeResponseNotFound, "response %q not found", id)
 }
 
-// storeError maps a store reply's error to the HTTP error a client sees.
+// storeError maps a store reply's error to the HTTP error of the response.
 func storeError(err error) *wire.Error {
 	if errors.Is(err, messages.ErrStoreUnavailable) {
 		return wire.NewError(http.StatusServiceUnavailable, wire.TypeServer, "", codeStoreUnavailable,
@@ -223,7 +225,7 @@ func (s *server) loadResponse(ctx context.Context, id, session string) (*message
 // storeTurn persists the response in its final state, with the history
 // that continues it, when the request asked for it. The history ends with
 // the assistant turn as the response object shows it, so a chained
-// request sees the same text and call ids as the client.
+// request continues with the same text and call ids that the client got.
 func (s *server) storeTurn(ctx context.Context, t *turn) *wire.Error {
 	if !t.req.Store {
 		return nil

@@ -72,8 +72,9 @@ func (st *responseStream) finish(reply *messages.AgentReply) {
 	st.t.obj.Model = replyModel(reply, st.t.agent.Model)
 	events := finalEvents{buf: st.s.getBuf()}
 	defer st.s.putBuf(events.buf)
-	// Finish cannot fail on a buffer; it fills in the final object, which
-	// is stored before the client sees the terminal event.
+	// Finish returns no error with finalEvents, whose Event always returns
+	// nil. It fills in the final object, which is stored below before the
+	// client receives any of the events.
 	_ = st.rs.Finish(&events, reply)
 	if werr := st.s.storeTurn(context.WithoutCancel(st.ctx), st.t); werr != nil {
 		st.s.log.Warn("storing a streamed response failed",

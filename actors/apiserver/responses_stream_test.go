@@ -46,6 +46,7 @@ func TestResponseStreamEventOrder(t *testing.T) {
 	if s.resp.StatusCode != http.StatusOK {
 		t.Fatalf("status = %d: %s", s.resp.StatusCode, s.body())
 	}
+
 	events := s.rest()
 	names := eventTypes(t, events)
 	want := []string{
@@ -56,6 +57,7 @@ func TestResponseStreamEventOrder(t *testing.T) {
 	if got := collapse(names); !reflect.DeepEqual(got, want) {
 		t.Fatalf("events = %v, want %v", got, want)
 	}
+
 	deltas := ""
 	for _, ev := range events {
 		if ev.name == "response.output_text.delta" {
@@ -70,6 +72,7 @@ func TestResponseStreamEventOrder(t *testing.T) {
 	if final["status"] != "completed" {
 		t.Errorf("final status = %v", final["status"])
 	}
+
 	created, _ := events[0].json(t)["response"].(map[string]any)
 	if created["status"] != "in_progress" || created["id"] != final["id"] {
 		t.Errorf("created = %v %v, final id %v", created["status"], created["id"], final["id"])
@@ -89,7 +92,7 @@ var responsesTools = []any{map[string]any{
 	},
 }}
 
-// toolThenText answers the first request with a call of get_weather and
+// toolThenText responds to the first request with a call of get_weather and
 // every later one with text.
 func toolThenText(up **fakeUpstream) upstreamHandler {
 	return func(w http.ResponseWriter, r *http.Request, call *upstreamCall) {

@@ -34,7 +34,7 @@ func (e sseEvent) json(t *testing.T) map[string]any {
 
 // sseStream is a streaming response read frame by frame.
 type sseStream struct {
-	t      *testing.T
+	t      testing.TB
 	resp   *http.Response
 	br     *bufio.Reader
 	cancel context.CancelFunc
@@ -42,8 +42,8 @@ type sseStream struct {
 }
 
 // openStream sends a streaming request on a connection of its own and
-// returns the response unread. A status other than 200 is returned too;
-// the caller checks it.
+// returns the response unread. A status other than 200 is returned too,
+// and the caller checks it.
 func (a *api) openStream(path string, body any, headers ...string) *sseStream {
 	a.t.Helper()
 	enc, err := json.Marshal(body)
@@ -62,7 +62,7 @@ func (a *api) openStream(path string, body any, headers ...string) *sseStream {
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	client := &http.Client{Transport: &http.Transport{}}
-	resp, err := client.Do(req)
+	resp, err := client.Do(req) //nolint:bodyclose // closed by sseStream.close
 	if err != nil {
 		cancel()
 		a.t.Fatal(err)
@@ -72,7 +72,7 @@ func (a *api) openStream(path string, body any, headers ...string) *sseStream {
 	return s
 }
 
-// next reads the next frame; io.EOF ends the stream.
+// next reads the next frame. It returns io.EOF at the end of the stream.
 func (s *sseStream) next() (sseEvent, error) {
 	var ev sseEvent
 	seen := false

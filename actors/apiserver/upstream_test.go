@@ -24,11 +24,11 @@ type upstreamCall struct {
 	endedAt time.Time
 }
 
-// upstreamHandler answers one upstream request.
+// upstreamHandler responds to one upstream request.
 type upstreamHandler func(w http.ResponseWriter, r *http.Request, call *upstreamCall)
 
 // fakeUpstream is an OpenAI-compatible model server on 127.0.0.1 that
-// records every request and answers with the handler the test sets.
+// records every request and responds with the handler the test sets.
 type fakeUpstream struct {
 	t      *testing.T
 	srv    *httptest.Server
@@ -163,7 +163,7 @@ func waitGone(r *http.Request) {
 	}
 }
 
-// textAnswer answers every request with text, streamed word by word when
+// textAnswer responds to every request with text, streamed word by word when
 // the request asks for a stream.
 func textAnswer(words ...string) upstreamHandler {
 	return func(w http.ResponseWriter, _ *http.Request, call *upstreamCall) {

@@ -71,7 +71,7 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Outcome says how a message was handled.
+// Outcome is the way a message was handled.
 type Outcome int
 
 // Outcomes.
@@ -117,7 +117,7 @@ type Job struct {
 	// first, so an adapter that acknowledges messages in Done gets them
 	// again after a restart.
 	Done func(Result)
-	// Silent asks the core to send nothing: the adapter delivers
+	// Silent tells the core to send nothing: the adapter delivers
 	// Result.Reply itself, as the webhook does in its HTTP response.
 	Silent bool
 }
@@ -132,7 +132,7 @@ type Result struct {
 	Parts []string
 	// MessageIDs are the platform's ids of the parts sent.
 	MessageIDs []string
-	// Err is why the message failed, or why sending the reply failed.
+	// Err is the cause of a failed message or of a failed send.
 	Err error
 }
 
@@ -225,12 +225,21 @@ func (c *Core) Submit(job Job) error {
 	key := SessionKey(job.Message, c.cfg.GroupSessionsPerUser)
 
 	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	// Subscribers run synchronously inside Publish, so it is called
+	// without the lock.
+	msg := job.Message
+	c.events.Publish(&msg)
+
+	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return ErrClosed
 	}
-	msg := job.Message
-	c.events.Publish(&msg)
 	q, ok := c.queues[key]
 	if !ok {
 		q = &queue{}
@@ -276,6 +285,25 @@ func (c *Core) Go(fn func(ctx context.Context)) error {
 		fn(c.ctx)
 	}()
 	return nil
+}
+
+// Drain waits until no job is queued or running, or until timeout has
+// passed, and reports whether the queues emptied. Submit keeps working
+// meanwhile, so an adapter stops its input first.
+func (c *Core) Drain(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		c.mu.Lock()
+		idle := len(c.queues) == 0
+		c.mu.Unlock()
+		if idle {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // Close cancels every queued and running job and waits for the core's

@@ -90,9 +90,13 @@ func submitWait(t *testing.T, c *Core, in messages.InboundMessage) Result {
 	}
 }
 
+var messageSeq atomic.Int64
+
+// dm builds a direct message with a fresh message id.
 func dm(user, text string) messages.InboundMessage {
 	return messages.InboundMessage{
-		ChatType: messages.ChatDM, ChatID: "c" + user, UserID: user, Text: text, MessageID: "m1",
+		ChatType: messages.ChatDM, ChatID: "c" + user, UserID: user, Text: text,
+		MessageID: fmt.Sprint("m", messageSeq.Add(1)),
 	}
 }
 
@@ -113,11 +117,51 @@ func TestCoreAnswersWithHistory(t *testing.T) {
 		t.Errorf("second reply = %q, want turn 2: again", second.Reply)
 	}
 	got := out.all()
-	if len(got) != 2 || got[0].ChatID != "c1" || got[0].ReplyTo != "m1" {
+	if len(got) != 2 || got[0].ChatID != "c1" || got[0].ReplyTo == "" {
 		t.Errorf("sent = %+v", got)
 	}
 	if len(second.MessageIDs) != 1 || second.MessageIDs[0] != "2" {
 		t.Errorf("message ids = %v, want [2]", second.MessageIDs)
+	}
+}
+
+func TestCoreRedeliveredMessage(t *testing.T) {
+	h := newHarness(t, echo)
+	var out sent
+	var failing atomic.Bool
+	send := func(ctx context.Context, o Outgoing) (string, error) {
+		if failing.Load() {
+			return "", Permanent(errors.New("chat not found"))
+		}
+		return out.send(ctx, o)
+	}
+	c := h.core(t, Config{Platform: "test", Access: Access{AllowAll: true}}, send)
+	undelivered, delivered := dm("1", "lost"), dm("1", "kept")
+
+	// The answer is stored but cannot be sent: a second delivery sends
+	// the stored answer without running the agent again.
+	failing.Store(true)
+	first := submitWait(t, c, undelivered)
+	failing.Store(false)
+	resent := submitWait(t, c, undelivered)
+	// An answer that was sent is not sent again.
+	sentOnce := submitWait(t, c, delivered)
+	ignored := submitWait(t, c, delivered)
+
+	if first.Err == nil || !errors.Is(first.Err, ErrSendFailed) {
+		t.Errorf("first delivery err = %v, want ErrSendFailed", first.Err)
+	}
+	if resent.Outcome != Answered || resent.Reply != "turn 1: lost" {
+		t.Errorf("second delivery = %+v, want the stored turn 1", resent)
+	}
+	if sentOnce.Reply != "turn 2: kept" {
+		t.Errorf("next message = %q, want turn 2", sentOnce.Reply)
+	}
+	if ignored.Outcome != Ignored || ignored.Reply != "" {
+		t.Errorf("repeated delivered message = %+v, want ignored", ignored)
+	}
+	if n := len(out.all()); n != 2 {
+		t.Errorf("sent %d messages, want 2", n)
 	}
 }
 
@@ -187,8 +231,10 @@ func TestCoreResetCommand(t *testing.T) {
 func TestCoreSessionsPerUserInGroups(t *testing.T) {
 	h := newHarness(t, echo)
 	var out sent
-	c := h.core(t, Config{Platform: "test", Access: Access{AllowAll: true},
-		GroupSessionsPerUser: true}, out.send)
+	c := h.core(t, Config{
+		Platform: "test", Access: Access{AllowAll: true},
+		GroupSessionsPerUser: true,
+	}, out.send)
 	group := func(user, text string) messages.InboundMessage {
 		return messages.InboundMessage{ChatType: messages.ChatGroup, ChatID: "g", UserID: user, Text: text}
 	}
@@ -279,8 +325,10 @@ func (b blockingBackend) Run(ctx context.Context, req *messages.AgentRequest,
 ) messages.AgentReply {
 	b.started <- struct{}{}
 	<-ctx.Done()
-	return messages.AgentReply{RequestID: req.RequestID,
-		Err: &messages.AgentError{Code: "cancelled", Message: "cancelled"}}
+	return messages.AgentReply{
+		RequestID: req.RequestID,
+		Err:       &messages.AgentError{Code: "cancelled", Message: "cancelled"},
+	}
 }
 
 func TestCoreCloseCancelsWithoutDone(t *testing.T) {
@@ -330,7 +378,7 @@ func TestSenderRetries(t *testing.T) {
 		attempts int
 	}{
 		{"transient then ok", []error{transient, transient}, false, 3},
-		{"retry after", []error{RetryAfter(10 * time.Millisecond, transient)}, false, 2},
+		{"retry after", []error{RetryAfter(10*time.Millisecond, transient)}, false, 2},
 		{"permanent", []error{Permanent(transient)}, true, 1},
 		{"too many", []error{transient, transient, transient}, true, 3},
 		{"retry after too long", []error{RetryAfter(time.Hour, transient)}, true, 1},

@@ -44,8 +44,8 @@ type RetryPolicy struct {
 	Attempts int
 	Base     time.Duration
 	Max      time.Duration
-	// MaxWait bounds a wait a platform asks for; a longer one fails the
-	// send at once.
+	// MaxWait bounds a wait that a platform requests. A longer one fails
+	// the send at once.
 	MaxWait time.Duration
 }
 
@@ -84,7 +84,7 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 }
 
 // chatLimiterIdle is how long a chat's limiter may go unused before it is
-// dropped; a new one starts with a full burst, which an idle chat has
+// dropped. A new one starts with a full burst, which an idle chat has
 // anyway.
 const chatLimiterIdle = 10 * time.Minute
 

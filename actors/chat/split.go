@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// Unit is how a platform counts the length of a message.
+// Unit is the unit in which a platform counts the length of a message.
 type Unit int
 
 // Length units.
@@ -51,9 +51,9 @@ func (u Unit) Len(s string) int {
 }
 
 // Split cuts text into parts of at most limit (in unit u) each. It cuts
-// at the last paragraph or line break, or at the last sentence end, that
-// fits; only a sentence longer than the limit is cut elsewhere, at the
-// last space, or, in one unbroken word, between two characters. It never
+// at the last paragraph break, line break or sentence end that fits. Only
+// a sentence longer than the limit is cut elsewhere: at the last space,
+// or between two characters of one unbroken word. It never
 // cuts inside a UTF-8 sequence. White space around a cut is dropped, and
 // so are parts left empty. A limit below 1 returns text whole, and a
 // single character longer than the limit becomes a part of its own.
@@ -115,6 +115,7 @@ func cutPoint(text string, end int) int {
 		line = end
 	}
 	sentence := lastSentenceEnd(text, end)
+
 	half := end / 2
 	for _, at := range []int{para, line, sentence} {
 		if at >= half {
@@ -124,6 +125,7 @@ func cutPoint(text string, end int) int {
 	if best := max(para, line, sentence); best > 0 {
 		return best
 	}
+
 	if unicode.IsSpace(next) {
 		return end
 	}

@@ -21,14 +21,22 @@ func TestSplit(t *testing.T) {
 		{"fits", "hello world", 20, Runes, []string{"hello world"}},
 		{"empty", "  \n ", 5, Runes, nil},
 		{"no limit", "abc def", 0, Runes, []string{"abc def"}},
-		{"sentences", "One two. Three four. Five six.", 20, Runes,
-			[]string{"One two. Three four.", "Five six."}},
-		{"line before sentence", "aaaa. bbbb\ncccc dddd", 15, Runes,
-			[]string{"aaaa. bbbb", "cccc dddd"}},
-		{"paragraph", "first para here\n\nsecond para", 20, Runes,
-			[]string{"first para here", "second para"}},
-		{"long sentence at spaces", "one two three four five", 10, Runes,
-			[]string{"one two", "three four", "five"}},
+		{
+			"sentences", "One two. Three four. Five six.", 20, Runes,
+			[]string{"One two. Three four.", "Five six."},
+		},
+		{
+			"line before sentence", "aaaa. bbbb\ncccc dddd", 15, Runes,
+			[]string{"aaaa. bbbb", "cccc dddd"},
+		},
+		{
+			"paragraph", "first para here\n\nsecond para", 20, Runes,
+			[]string{"first para here", "second para"},
+		},
+		{
+			"long sentence at spaces", "one two three four five", 10, Runes,
+			[]string{"one two", "three four", "five"},
+		},
 		{"one long word", "abcdefghij", 4, Runes, []string{"abcd", "efgh", "ij"}},
 		{"utf16 emoji count twice", "😀😀😀", 4, UTF16, []string{"😀😀", "😀"}},
 		{"bytes never cut a rune", "ééé", 3, Bytes, []string{"é", "é", "é"}},
@@ -110,12 +118,18 @@ func TestSessionKey(t *testing.T) {
 		perUser bool
 		want    string
 	}{
-		{"dm", func(m *messages.InboundMessage) { m.ChatType = messages.ChatDM }, true,
-			"agent:main:telegram:dm:-100"},
-		{"group per user", func(m *messages.InboundMessage) { m.ChatType = messages.ChatGroup }, true,
-			"agent:main:telegram:group:-100::42"},
-		{"group shared", func(m *messages.InboundMessage) { m.ChatType = messages.ChatGroup }, false,
-			"agent:main:telegram:group:-100"},
+		{
+			"dm", func(m *messages.InboundMessage) { m.ChatType = messages.ChatDM }, true,
+			"agent:main:telegram:dm:-100",
+		},
+		{
+			"group per user", func(m *messages.InboundMessage) { m.ChatType = messages.ChatGroup }, true,
+			"agent:main:telegram:group:-100::42",
+		},
+		{
+			"group shared", func(m *messages.InboundMessage) { m.ChatType = messages.ChatGroup }, false,
+			"agent:main:telegram:group:-100",
+		},
 		{"thread", func(m *messages.InboundMessage) {
 			m.ChatType = messages.ChatGroup
 			m.ThreadID = "7"

@@ -50,6 +50,8 @@ func (c *Core) handle(key string, job Job) {
 			res.Err = errors.Join(res.Err, err)
 			c.log.Error("sending reply failed", zap.String("chat_id", in.ChatID),
 				zap.String("message_id", in.MessageID), zap.Error(err))
+		} else if res.Outcome == Answered && in.MessageID != "" {
+			c.markDelivered(key, in.MessageID)
 		}
 	}
 	if c.log.Core().Enabled(zap.DebugLevel) {
@@ -107,7 +109,7 @@ func (c *Core) refuse(in messages.InboundMessage) Result {
 	if !c.refused.due(in.UserID, c.cfg.Now()) {
 		return res
 	}
-	c.log.Info("message from a user not on the allowlist refused",
+	c.log.Info("message rejected: user not on the allowlist",
 		zap.String("user_id", in.UserID), zap.String("chat_id", in.ChatID))
 	setting := c.cfg.Access.Setting
 	if setting == "" {
@@ -133,13 +135,16 @@ func (c *Core) reset(key string) Result {
 // stores the turn.
 func (c *Core) answer(key string, in messages.InboundMessage) Result {
 	session, err := ask[*messages.LoadSessionReply](c, c.sessions, &messages.LoadSession{
-		RequestID: newRequestID(), Key: key, MaxTurns: c.cfg.HistoryLength,
+		RequestID: newRequestID(), Key: key, MaxTurns: c.cfg.HistoryLength, MessageID: in.MessageID,
 	}, storeTimeout)
 	if err == nil {
 		err = session.Err
 	}
 	if err != nil {
 		return c.fail(fmt.Errorf("%w: loading session: %w", ErrSessions, err), "sessions_unavailable")
+	}
+	if session.Answered {
+		return c.replay(in, session)
 	}
 
 	user := messages.ChatMessage{Role: "user", Content: c.userContent(in)}
@@ -155,8 +160,23 @@ func (c *Core) answer(key string, in messages.InboundMessage) Result {
 	}
 
 	assistant := messages.ChatMessage{Role: "assistant", Content: reply.Text}
-	c.storeTurn(key, session.SessionID, user, assistant)
+	c.storeTurn(key, session.SessionID, in.MessageID, user, assistant)
 	return c.reply(Result{Outcome: Answered}, reply.Text)
+}
+
+// replay handles a message that came again after a restart stopped its
+// first delivery: the stored answer is sent unless it already reached the
+// chat, and the agent does not run again.
+func (c *Core) replay(in messages.InboundMessage, session *messages.LoadSessionReply) Result {
+	fields := []zap.Field{
+		zap.String("chat_id", in.ChatID), zap.String("message_id", in.MessageID),
+	}
+	if session.Delivered {
+		c.log.Info("message delivered again; its answer was already sent", fields...)
+		return Result{Outcome: Ignored}
+	}
+	c.log.Info("message delivered again; sending the stored answer", fields...)
+	return c.reply(Result{Outcome: Answered}, session.Answer)
 }
 
 // userContent is the text of the user's turn. In a group whose session is
@@ -173,7 +193,7 @@ func (c *Core) userContent(in messages.InboundMessage) string {
 	return "[" + name + "] " + in.Text
 }
 
-// runAgent asks the agent to answer and returns its reply, or an error
+// runAgent requests an answer from the agent and returns its reply, or an error
 // that is a *messages.AgentError when the run failed.
 func (c *Core) runAgent(
 	in messages.InboundMessage, sessionID string, history []messages.ChatMessage,
@@ -209,40 +229,49 @@ func (c *Core) runAgent(
 }
 
 // startTyping calls Config.Typing now and every TypingInterval until the
-// returned function is called; that function waits for the goroutine.
+// returned function is called, and that function waits for the goroutine.
+// A call in progress is not cancelled when the agent answers, so that even
+// a fast answer is preceded by the indicator. Each call is bounded by the
+// interval.
 func (c *Core) startTyping(in messages.InboundMessage) func() {
 	if c.cfg.Typing == nil {
 		return func() {}
 	}
-	ctx, cancel := context.WithCancel(c.ctx)
+	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		ticker := time.NewTicker(c.cfg.TypingInterval)
 		defer ticker.Stop()
 		for {
-			if err := c.cfg.Typing(ctx, in); err != nil && ctx.Err() == nil {
+			ctx, cancel := context.WithTimeout(c.ctx, c.cfg.TypingInterval)
+			err := c.cfg.Typing(ctx, in)
+			cancel()
+			if err != nil && c.ctx.Err() == nil {
 				c.log.Debug("typing indicator failed", zap.String("chat_id", in.ChatID),
 					zap.Error(err))
 			}
 			select {
-			case <-ctx.Done():
+			case <-stop:
+				return
+			case <-c.ctx.Done():
 				return
 			case <-ticker.C:
 			}
 		}
 	}()
 	return func() {
-		cancel()
+		close(stop)
 		<-done
 	}
 }
 
 // storeTurn appends the user's message and the answer to the session. A
 // failure is logged: the user still gets the answer.
-func (c *Core) storeTurn(key, sessionID string, turns ...messages.ChatMessage) {
+func (c *Core) storeTurn(key, sessionID, messageID string, turns ...messages.ChatMessage) {
 	reply, err := ask[*messages.AppendTurnsReply](c, c.sessions, &messages.AppendTurns{
-		RequestID: newRequestID(), Key: key, SessionID: sessionID, Turns: turns,
+		RequestID: newRequestID(), Key: key, SessionID: sessionID, MessageID: messageID,
+		Turns: turns,
 	}, storeTimeout)
 	if err == nil {
 		err = reply.Err
@@ -250,6 +279,21 @@ func (c *Core) storeTurn(key, sessionID string, turns ...messages.ChatMessage) {
 	if err != nil && c.ctx.Err() == nil {
 		c.log.Warn("storing the turn failed; the conversation forgets it",
 			zap.String("session_id", sessionID), zap.Error(err))
+	}
+}
+
+// markDelivered records that the answer to messageID reached the chat. A
+// failure is logged: at worst the answer is sent again after a restart.
+func (c *Core) markDelivered(key, messageID string) {
+	reply, err := ask[*messages.MarkDeliveredReply](c, c.sessions, &messages.MarkDelivered{
+		RequestID: newRequestID(), Key: key, MessageID: messageID,
+	}, storeTimeout)
+	if err == nil {
+		err = reply.Err
+	}
+	if err != nil && c.ctx.Err() == nil {
+		c.log.Warn("recording the delivery failed; a repeated message may be answered twice",
+			zap.String("message_id", messageID), zap.Error(err))
 	}
 }
 

@@ -51,7 +51,7 @@ func (g *Gateway) cancelStopTimer(e *entry) {
 // stopOverdue abandons an adapter that did not terminate within the stop
 // timeout, usually because its stop handler blocks. protoactor-go cannot
 // end a handler that is running, so the gateway only stops waiting: it
-// logs an error, forgets the PID and goes on as if the adapter had
+// logs an error, removes the PID from its table and goes on as if the adapter had
 // terminated. The one difference is that the platform cannot start again
 // under its name while the abandoned actor holds it, so a restart that
 // was waiting for the stop marks the platform fatal instead.

@@ -28,27 +28,25 @@ func stuckPlatform(name string, release <-chan struct{}) Platform {
 	}}
 }
 
-// releaseOnCleanup closes release when the test ends, before the harness
-// stops the gateway, so that the stuck handler returns and no goroutine
-// is left behind.
-func releaseOnCleanup(t *testing.T) chan struct{} {
+// releaseOnCleanup closes release when the test ends. Called after
+// startGateway, its cleanup runs before the harness stops the gateway, so
+// the stuck handler returns and no goroutine is left behind.
+func releaseOnCleanup(t *testing.T, release chan struct{}) {
 	t.Helper()
-	release := make(chan struct{})
 	var once sync.Once
 	t.Cleanup(func() { once.Do(func() { close(release) }) })
-	return release
 }
 
 func TestStuckStopIsAbandoned(t *testing.T) {
 	core, logs := observer.New(zapcore.ErrorLevel)
 	s := &script{}
+	release := make(chan struct{})
 	h := startGateway(t, Config{
-		Platforms: []Platform{
-			stuckPlatform("stuck", releaseOnCleanup(t)), fakePlatform("ok", "a", s),
-		},
+		Platforms:   []Platform{stuckPlatform("stuck", release), fakePlatform("ok", "a", s)},
 		Logger:      zap.New(core),
 		StopTimeout: 20 * time.Millisecond,
 	})
+	releaseOnCleanup(t, release)
 	h.waitFor("stuck", "connected", inState(messages.StateConnected))
 	h.waitFor("ok", "connected", inState(messages.StateConnected))
 
@@ -85,10 +83,12 @@ func TestStuckStopIsAbandoned(t *testing.T) {
 }
 
 func TestStuckStopDuringShutdown(t *testing.T) {
+	release := make(chan struct{})
 	h := startGateway(t, Config{
-		Platforms:   []Platform{stuckPlatform("stuck", releaseOnCleanup(t))},
+		Platforms:   []Platform{stuckPlatform("stuck", release)},
 		StopTimeout: 20 * time.Millisecond,
 	})
+	releaseOnCleanup(t, release)
 	h.waitFor("stuck", "connected", inState(messages.StateConnected))
 
 	done := make(chan struct{})

@@ -19,6 +19,13 @@
 // before the new instance receives *actor.Started, so a restarted adapter
 // never opens a second connection to its database.
 //
+// An adapter that has not terminated within Config.StopTimeout after the
+// gateway stopped it (a stop handler that blocks) is abandoned: the
+// gateway logs an error naming the platform, sets the error code
+// platform_stop_timeout in its row and stops waiting for it, so a
+// shutdown still completes. The abandoned actor keeps its name until the
+// process exits, so the platform cannot start again before that.
+//
 // # Messages
 //
 //   - *messages.StatusRequest → *messages.StatusReply

@@ -35,8 +35,8 @@ type Config struct {
 	// wait for the gateway.
 	OnStatus func(messages.PlatformStatus)
 	// StopTimeout bounds the wait for an adapter to terminate after the
-	// gateway stopped it. An adapter still running after it is abandoned
-	// (see abandon.go). Zero means DefaultStopTimeout.
+	// gateway stopped it. The gateway logs an error about an adapter still
+	// running after it and stops waiting. Zero means DefaultStopTimeout.
 	StopTimeout time.Duration
 }
 

@@ -98,36 +98,26 @@ func TestOnStatusReportsFatal(t *testing.T) {
 }
 
 func TestOnStatusReportsRemoval(t *testing.T) {
-	running, paused := &script{}, &script{}
+	running := &script{}
+	rejected := Platform{Name: "b", Fingerprint: "1", Rejected: fatal("bad_token")}
 	log := &rowLog{}
 	h := startGateway(t, Config{
-		Platforms: []Platform{fakePlatform("a", "1", running), fakePlatform("b", "1", paused)},
+		Platforms: []Platform{fakePlatform("a", "1", running), rejected},
 		OnStatus:  log.add,
 	})
 	h.waitFor("a", "connected", inState(messages.StateConnected))
-	h.waitFor("b", "connected", inState(messages.StateConnected))
-	if _, err := h.system.Root.RequestFuture(h.pid, &messages.PausePlatform{Name: "b"},
-		5*time.Second).Result(); err != nil {
-		t.Fatal(err)
-	}
+	h.waitFor("b", "fatal", inState(messages.StateFatal))
+
+	// a runs and is removed after its actor stopped; b has no actor and
+	// is removed at once.
 	if _, err := h.system.Root.RequestFuture(h.pid, &Reload{}, 5*time.Second).Result(); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"a", "b"} {
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			rows := log.of(name)
-			if rows[len(rows)-1].State == messages.StateStopped {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: last reported row is %+v, want stopped", name, rows[len(rows)-1])
-			}
-			h.status(name)
-			time.Sleep(2 * time.Millisecond)
+		h.waitFor(name, "removed", func(r messages.PlatformStatus) bool { return r.Name == "" })
+		rows := log.of(name)
+		if last := rows[len(rows)-1]; last.State != messages.StateStopped {
+			t.Errorf("%s: last reported row is %+v, want stopped", name, last)
 		}
-	}
-	if got := h.status("a"); got.Name != "" {
-		t.Errorf("platform a is still in the table: %+v", got)
 	}
 }

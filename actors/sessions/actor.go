@@ -13,7 +13,7 @@ import (
 	"github.com/actorgate/actorgate/stores"
 )
 
-// reopen asks the actor to try opening the storage again; token ties it
+// reopen tells the actor to try opening the storage again; token ties it
 // to the timer of one instance.
 type reopen struct{ token *retryToken }
 
@@ -54,6 +54,8 @@ func (a *sessionsActor) Receive(ctx actor.Context) {
 		a.load(ctx, msg)
 	case *messages.AppendTurns:
 		a.append(ctx, msg)
+	case *messages.MarkDelivered:
+		a.markDelivered(ctx, msg)
 	case *messages.ResetSession:
 		a.reset(ctx, msg)
 	case *messages.GetCursor:
@@ -196,10 +198,12 @@ func (a *sessionsActor) load(ctx actor.Context, msg *messages.LoadSession) {
 		return
 	}
 	p := a.cfg.policy(a.cfg.Now(), msg.MaxTurns)
+	p.MessageID = msg.MessageID
 	h, err := a.store.Load(context.Background(), msg.Key, p)
 	a.noteWrite(err)
 	reply.SessionID, reply.History, reply.Err = h.SessionID, h.Turns, err
 	reply.Fresh, reply.FreshReason = h.Fresh, h.FreshReason
+	reply.Answered, reply.Answer, reply.Delivered = h.Answered, h.Answer, h.Delivered
 	if h.Fresh && h.FreshReason != messages.SessionNew {
 		a.logger.Debug("session expired; started a fresh one",
 			zap.String("reason", h.FreshReason), zap.String("session_id", h.SessionID))
@@ -210,10 +214,19 @@ func (a *sessionsActor) load(ctx actor.Context, msg *messages.LoadSession) {
 func (a *sessionsActor) append(ctx actor.Context, msg *messages.AppendTurns) {
 	err := a.unavailable()
 	if a.store != nil {
-		err = a.store.Append(context.Background(), msg.Key, msg.SessionID, msg.Turns)
+		err = a.store.Append(context.Background(), msg.Key, msg.SessionID, msg.MessageID, msg.Turns)
 		a.noteWrite(err)
 	}
 	respond(ctx, &messages.AppendTurnsReply{RequestID: msg.RequestID, Err: err})
+}
+
+func (a *sessionsActor) markDelivered(ctx actor.Context, msg *messages.MarkDelivered) {
+	err := a.unavailable()
+	if a.store != nil {
+		err = a.store.MarkDelivered(context.Background(), msg.Key, msg.MessageID)
+		a.noteWrite(err)
+	}
+	respond(ctx, &messages.MarkDeliveredReply{RequestID: msg.RequestID, Err: err})
 }
 
 func (a *sessionsActor) reset(ctx actor.Context, msg *messages.ResetSession) {

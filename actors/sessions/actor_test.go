@@ -124,8 +124,10 @@ func TestExpiryOnLoad(t *testing.T) {
 		reason  string
 	}{
 		{"idle", time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC), 61 * time.Minute, messages.SessionIdle},
-		{"reset hour", time.Date(2026, 5, 1, 3, 40, 0, 0, time.UTC), 30 * time.Minute,
-			messages.SessionDailyReset},
+		{
+			"reset hour", time.Date(2026, 5, 1, 3, 40, 0, 0, time.UTC), 30 * time.Minute,
+			messages.SessionDailyReset,
+		},
 		{"fresh enough", time.Date(2026, 5, 1, 4, 10, 0, 0, time.UTC), 30 * time.Minute, ""},
 	}
 	for _, tt := range tests {

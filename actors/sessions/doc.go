@@ -14,6 +14,7 @@
 //     recent reset hour, is replaced by a fresh one.
 //   - *messages.AppendTurns → *messages.AppendTurnsReply, sent after the
 //     transaction holding all the turns committed.
+//   - *messages.MarkDelivered → *messages.MarkDeliveredReply
 //   - *messages.ResetSession → *messages.ResetSessionReply
 //   - *messages.GetCursor → *messages.GetCursorReply
 //   - *messages.SetCursor → *messages.SetCursorReply

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/actorgate/actorgate/config"
@@ -32,9 +33,15 @@ type Settings struct {
 	// PartLimit is the length at which answers are split; zero means
 	// DefaultPartLimit.
 	PartLimit int
+	// Grace is how long requests and callbacks in flight may run when the
+	// adapter stops or restarts.
+	Grace time.Duration
 	// Now returns the current time; nil uses time.Now. Tests move the
 	// clock to check the replay window.
 	Now func() time.Time
+	// Listen opens the listener; nil uses net.Listen. Tests inject a
+	// listener they can break.
+	Listen func(network, address string) (net.Listener, error)
 }
 
 func (s Settings) withDefaults() Settings {
@@ -49,6 +56,9 @@ func (s Settings) withDefaults() Settings {
 	}
 	if s.Now == nil {
 		s.Now = time.Now
+	}
+	if s.Listen == nil {
+		s.Listen = net.Listen
 	}
 	return s
 }
@@ -86,8 +96,9 @@ func fingerprint(s Settings) string {
 		Webhook   plain
 		Sessions  config.SessionsConfig
 		Timeout   time.Duration
+		Grace     time.Duration
 		PartLimit int
-	}{plain(s.Webhook), s.Sessions, s.AgentTimeout, s.PartLimit})
+	}{plain(s.Webhook), s.Sessions, s.AgentTimeout, s.Grace, s.PartLimit})
 	if err != nil {
 		return ""
 	}

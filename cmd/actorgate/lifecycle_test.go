@@ -128,7 +128,7 @@ func TestEnabledWithoutKeyIsNotEnrolled(t *testing.T) {
 	if after := p.fdCount(); after != before {
 		t.Errorf("open file descriptors went from %d to %d", before, after)
 	}
-	if n := len(p.logLines("platform not enrolled")); n != 1 {
+	if n := len(p.logLines("platform not enrolled", "api_server")); n != 1 {
 		t.Errorf("%d 'not enrolled' log lines, want 1", n)
 	}
 	if _, err := os.Stat(filepath.Join(home, "responses.db")); !os.IsNotExist(err) {

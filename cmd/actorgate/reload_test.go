@@ -32,7 +32,7 @@ func writeDotenv(t *testing.T, home string, vars map[string]string) {
 }
 
 // startFromFiles starts a gateway whose settings all come from the .env
-// file of home, so that a reload sees every change made to that file.
+// file of home, so that a reload reads every change made to that file.
 func startFromFiles(t *testing.T, home string, dotenv map[string]string) *gatewayProcess {
 	t.Helper()
 	writeDotenv(t, home, dotenv)
@@ -77,8 +77,8 @@ func (p *gatewayProcess) sighup(done ...string) string {
 // reloaded is the gateway's log line after an accepted reload.
 const reloaded = `"msg":"configuration reloaded"`
 
-// waitRefused polls addr until it refuses connections.
-func waitRefused(t *testing.T, addr string) {
+// waitNotListening polls addr until nothing accepts connections on it.
+func waitNotListening(t *testing.T, addr string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -157,7 +157,7 @@ func TestReloadStopsRemovedPlatform(t *testing.T) {
 	if !strings.Contains(line, `"stopped":["api_server"]`) {
 		t.Errorf("reload did not stop api_server: %s", line)
 	}
-	waitRefused(t, fmt.Sprintf("127.0.0.1:%d", p.port))
+	waitNotListening(t, fmt.Sprintf("127.0.0.1:%d", p.port))
 	waitStatus(t, home, "(no platform enrolled)")
 	if len(p.logLines("store closed")) == 0 {
 		t.Error("no log line says the response store was closed")
@@ -324,10 +324,12 @@ func TestReloadUnderLoadFailsNoRequest(t *testing.T) {
 	for w := range workers {
 		wg.Go(func() { results[w] = chatLoad(p, w, maxPerWorker, stop, &completed) })
 	}
-	defer func() {
+	// stopLoad runs on every path out of the test, so no worker outlives it.
+	stopLoad := sync.OnceFunc(func() {
 		close(stop)
 		wg.Wait()
-	}()
+	})
+	defer stopLoad()
 
 	// Each reload moves the metrics listener, so one platform restarts
 	// while the API server's settings stay the same. Requests complete
@@ -343,9 +345,8 @@ func TestReloadUnderLoadFailsNoRequest(t *testing.T) {
 		waitStatus(t, home, "metrics", "connected")
 	}
 	waitCompleted(t, &completed, completed.Load()+workers)
-	close(stop)
-	wg.Wait()
-	stop = make(chan struct{})
+	stopLoad()
+	t.Logf("%d requests completed during %d reloads", completed.Load(), reloads)
 
 	for w, r := range results {
 		if len(r.failures) > 0 {

@@ -65,7 +65,7 @@ type Config struct {
 	// FloodBurst lines go out at once, then one line per FloodInterval.
 	FloodBurst    int
 	FloodInterval time.Duration
-	// NickReclaimInterval is how often the client asks for Nick again
+	// NickReclaimInterval is how often the client requests Nick again
 	// while it is registered under an alternative.
 	NickReclaimInterval time.Duration
 	QuitMessage         string

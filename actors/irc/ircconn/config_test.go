@@ -20,20 +20,30 @@ func TestConfigValidate(t *testing.T) {
 		{name: "empty nick", edit: func(c *ircconn.Config) { c.Nick = "" }, field: "Nick"},
 		{name: "nick digit first", edit: func(c *ircconn.Config) { c.Nick = "1bot" }, field: "Nick"},
 		{name: "nick space", edit: func(c *ircconn.Config) { c.Nick = "a b" }, field: "Nick"},
-		{name: "nick too long", edit: func(c *ircconn.Config) { c.Nick = strings.Repeat("a", 65) },
-			field: "Nick"},
+		{
+			name: "nick too long", edit: func(c *ircconn.Config) { c.Nick = strings.Repeat("a", 65) },
+			field: "Nick",
+		},
 		{name: "nick specials", edit: func(c *ircconn.Config) { c.Nick = "[bot]`_^{|}-1" }},
 		{name: "user space", edit: func(c *ircconn.Config) { c.User = "a b" }, field: "User"},
-		{name: "real name newline", edit: func(c *ircconn.Config) { c.RealName = "a\nQUIT" },
-			field: "RealName"},
+		{
+			name: "real name newline", edit: func(c *ircconn.Config) { c.RealName = "a\nQUIT" },
+			field: "RealName",
+		},
 		{name: "sasl user only", edit: func(c *ircconn.Config) { c.SASLUser = "u" }, field: "SASLUser"},
 		{name: "sasl both", edit: func(c *ircconn.Config) { c.SASLUser, c.SASLPassword = "u", "p" }},
-		{name: "channel no prefix", edit: func(c *ircconn.Config) { c.Channels = []string{"chan"} },
-			field: "channel"},
-		{name: "channel comma", edit: func(c *ircconn.Config) { c.Channels = []string{"#a,#b"} },
-			field: "channel"},
-		{name: "channel prefix only", edit: func(c *ircconn.Config) { c.Channels = []string{"#"} },
-			field: "channel"},
+		{
+			name: "channel no prefix", edit: func(c *ircconn.Config) { c.Channels = []string{"chan"} },
+			field: "channel",
+		},
+		{
+			name: "channel comma", edit: func(c *ircconn.Config) { c.Channels = []string{"#a,#b"} },
+			field: "channel",
+		},
+		{
+			name: "channel prefix only", edit: func(c *ircconn.Config) { c.Channels = []string{"#"} },
+			field: "channel",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

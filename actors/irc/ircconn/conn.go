@@ -24,7 +24,7 @@ const urgentQueueLen = 16
 // outQueueLen bounds the batches waiting for flood control.
 const outQueueLen = 64
 
-// Conn is a registered IRC connection. Its reader goroutine answers PING,
+// Conn is a registered IRC connection. Its reader goroutine replies to PING,
 // tracks the bot's nick and channels and reports events to the Handler;
 // its writer goroutine sends lines through flood control. Every method is
 // safe for concurrent use.
@@ -54,7 +54,7 @@ type Conn struct {
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 	// closing is set by Close before it sends QUIT, so that the server's
-	// answer (ERROR, then EOF) ends the connection as ErrClosed.
+	// response (ERROR, then EOF) ends the connection as ErrClosed.
 	closing atomic.Bool
 }
 

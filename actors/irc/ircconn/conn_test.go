@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/actorgate/actorgate/actors/irc/ircconn"
@@ -105,7 +106,7 @@ func TestConnNickCollisionAndReclaim(t *testing.T) {
 	holder := ircdtest.Connect(t, srv.Addr(), "bot")
 
 	conn, rec := dialBot(t, srv.Addr(), func(c *ircconn.Config) {
-		c.NickReclaimInterval = 20 * 1e6 // 20ms
+		c.NickReclaimInterval = 20 * time.Millisecond
 	})
 	if conn.Nick() != "bot_" {
 		t.Fatalf("Nick() = %q with bot taken, want bot_", conn.Nick())
@@ -170,9 +171,9 @@ func TestConnKeepalivePing(t *testing.T) {
 	logger, logs := observedLogger()
 	conn, _ := dialBot(t, srv.Addr(), func(c *ircconn.Config) {
 		c.Logger = logger
-		c.PingInterval = 50 * 1e6 // 50ms
+		c.PingInterval = 50 * time.Millisecond
 	})
-	awaitLogCount(t, logs, "keepalive ping answered", 3)
+	awaitLogCount(t, logs, "keepalive pong received", 3)
 	if err := conn.Err(); err != nil {
 		t.Fatalf("connection ended: %v", err)
 	}
@@ -182,8 +183,8 @@ func TestConnPingTimeoutOnSilentServer(t *testing.T) {
 	t.Parallel()
 	srv := ircdtest.Start(t, ircdtest.Options{})
 	_, rec := dialBot(t, srv.Addr(), func(c *ircconn.Config) {
-		c.PingInterval = 50 * 1e6  // 50ms
-		c.PingTimeout = 100 * 1e6 // 100ms
+		c.PingInterval = 50 * time.Millisecond
+		c.PingTimeout = 100 * time.Millisecond
 	})
 	srv.Freeze()
 	defer srv.Thaw()
@@ -195,11 +196,11 @@ func TestConnPingTimeoutOnSilentServer(t *testing.T) {
 func TestConnAnswersServerPing(t *testing.T) {
 	t.Parallel()
 	// ngircd pings after 5 idle seconds and drops a client that does not
-	// answer within 5 more; a second ping proves the first was answered.
+	// reply within 5 more. A second ping proves that the first got its PONG.
 	srv := ircdtest.Start(t, ircdtest.Options{PingTimeout: 5})
 	logger, logs := observedLogger()
 	conn, _ := dialBot(t, srv.Addr(), func(c *ircconn.Config) { c.Logger = logger })
-	awaitLogCount(t, logs, "answering server ping", 2)
+	awaitLogCount(t, logs, "replying to server ping", 2)
 	if err := conn.Err(); err != nil {
 		t.Fatalf("connection ended: %v", err)
 	}
@@ -299,7 +300,7 @@ func TestConnFloodControlKeepsBatchesWhole(t *testing.T) {
 	srv := ircdtest.Start(t, ircdtest.Options{})
 	conn, _ := dialBot(t, srv.Addr(), func(c *ircconn.Config) {
 		c.FloodBurst = 2
-		c.FloodInterval = 5 * 1e6 // 5ms
+		c.FloodInterval = 5 * time.Millisecond
 	})
 	alice := ircdtest.Connect(t, srv.Addr(), "alice")
 
@@ -334,6 +335,27 @@ func TestConnFloodControlKeepsBatchesWhole(t *testing.T) {
 			if got := alice.Await(fromBot).Param(1); got != want {
 				t.Fatalf("got %q, want %q: batches were interleaved", got, want)
 			}
+		}
+	}
+}
+
+func TestConnSendsNotice(t *testing.T) {
+	t.Parallel()
+	srv := ircdtest.Start(t, ircdtest.Options{})
+	conn, _ := dialBot(t, srv.Addr(), nil)
+	alice := ircdtest.Connect(t, srv.Addr(), "alice")
+
+	n, err := conn.Notice(context.Background(), "alice", "first line\nsecond line")
+	if err != nil {
+		t.Fatalf("Notice: %v", err)
+	}
+	if n != 2 {
+		t.Fatalf("Notice sent %d lines, want 2", n)
+	}
+	for _, want := range []string{"first line", "second line"} {
+		m := alice.Await(func(m *ircconn.Message) bool { return m.Command == "NOTICE" && m.Nick() == "bot" })
+		if m.Param(0) != "alice" || m.Param(1) != want {
+			t.Fatalf("NOTICE to %q with %q, want alice with %q", m.Param(0), m.Param(1), want)
 		}
 	}
 }

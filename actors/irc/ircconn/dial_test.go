@@ -12,7 +12,7 @@ import (
 	"github.com/actorgate/actorgate/actors/irc/ircdtest"
 )
 
-// silentServer accepts connections and reads them without ever answering.
+// silentServer accepts connections and reads them without ever responding.
 // received gets every first line.
 func silentServer(t *testing.T) (string, <-chan struct{}) {
 	t.Helper()

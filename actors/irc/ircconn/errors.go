@@ -26,15 +26,15 @@ var (
 	// ErrSASLFailed: the server rejected the SASL credentials (904
 	// ERR_SASLFAIL and related numerics).
 	ErrSASLFailed = errors.New("SASL authentication failed")
-	// ErrRegistrationRejected: the server refused the connection before
+	// ErrRegistrationRejected: the server rejected the connection before
 	// registration completed (an ERROR line, 465 ERR_YOUREBANNEDCREEP,
 	// 464 ERR_PASSWDMISMATCH).
 	ErrRegistrationRejected = errors.New("registration rejected by the server")
 	// ErrRegistrationTimeout: the server did not complete the
 	// registration (001 RPL_WELCOME) in time.
 	ErrRegistrationTimeout = errors.New("registration timed out")
-	// ErrPingTimeout: the server did not answer a keepalive PING in time.
-	ErrPingTimeout = errors.New("server did not answer PING in time")
+	// ErrPingTimeout: the server did not reply to a keepalive PING in time.
+	ErrPingTimeout = errors.New("server did not reply to PING in time")
 	// ErrServerClosed: the server closed the connection, with an ERROR
 	// line or without one.
 	ErrServerClosed = errors.New("server closed the connection")

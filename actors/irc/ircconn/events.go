@@ -2,7 +2,7 @@ package ircconn
 
 import "time"
 
-// Event is what a Conn reports to its Config.Handler: one of *Inbound,
+// Event is a report from a Conn to its Config.Handler: one of *Inbound,
 // *Joined, *JoinFailed, *Parted, *NickChanged or, last of all,
 // *Disconnected.
 type Event interface {
@@ -30,7 +30,7 @@ type Joined struct {
 	Channel string
 }
 
-// JoinFailed reports a numeric error answering a JOIN: 471 (full), 473
+// JoinFailed reports a numeric error reply to a JOIN: 471 (full), 473
 // (invite only), 474 (banned), 475 (bad key), 403 (no such channel), 405
 // (too many channels) or 477 (registered nicks only).
 type JoinFailed struct {

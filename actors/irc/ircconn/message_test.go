@@ -120,13 +120,17 @@ func TestFormatLine(t *testing.T) {
 		want    string
 		wantErr bool
 	}{
-		{name: "trailing with space", command: "PRIVMSG", params: []string{"#c", "hi there"},
-			want: "PRIVMSG #c :hi there"},
+		{
+			name: "trailing with space", command: "PRIVMSG", params: []string{"#c", "hi there"},
+			want: "PRIVMSG #c :hi there",
+		},
 		{name: "plain last", command: "NICK", params: []string{"bot"}, want: "NICK bot"},
 		{name: "empty last", command: "PRIVMSG", params: []string{"#c", ""}, want: "PRIVMSG #c :"},
 		{name: "colon last", command: "PRIVMSG", params: []string{"#c", ":)"}, want: "PRIVMSG #c ::)"},
-		{name: "user line", command: "USER", params: []string{"bot", "0", "*", "Real Name"},
-			want: "USER bot 0 * :Real Name"},
+		{
+			name: "user line", command: "USER", params: []string{"bot", "0", "*", "Real Name"},
+			want: "USER bot 0 * :Real Name",
+		},
 		{name: "line feed", command: "PRIVMSG", params: []string{"#c", "a\nQUIT"}, wantErr: true},
 		{name: "carriage return", command: "PRIVMSG", params: []string{"#c", "a\rb"}, wantErr: true},
 		{name: "nul", command: "PRIVMSG", params: []string{"#c", "a\x00b"}, wantErr: true},

@@ -98,10 +98,10 @@ func (c *Conn) dispatchLine(line string) {
 	}
 	switch m.Command {
 	case "PING":
-		c.log.Debug("answering server ping")
+		c.log.Debug("replying to server ping")
 		c.sendUrgent("PONG", m.Params...)
 	case "PONG":
-		c.log.Debug("keepalive ping answered")
+		c.log.Debug("keepalive pong received")
 	case "ERROR":
 		c.fail(fmt.Errorf("%w: %s", ErrServerClosed, lastParam(m)))
 	case "PRIVMSG":

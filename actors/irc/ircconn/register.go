@@ -92,8 +92,9 @@ func (reg *registration) handle(m *Message) (done bool, err error) {
 }
 
 // welcome records the nick the server registered, which may be a
-// truncated form of the one sent, and the user@host when the welcome text
-// ends with nick!user@host (RFC 2812 suggests it; ngircd sends it).
+// truncated form of the one sent. It also records the user@host when the
+// welcome text ends with nick!user@host, as RFC 2812 suggests and ngircd
+// does.
 func (c *Conn) welcome(m *Message) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

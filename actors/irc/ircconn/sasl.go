@@ -59,7 +59,7 @@ func (s *saslState) handleCap(c *Conn, m *Message) error {
 		}
 	case "NAK":
 		_ = c.writeCommand("CAP", "END")
-		return fmt.Errorf("%w: the server refused CAP REQ sasl", ErrSASLUnavailable)
+		return fmt.Errorf("%w: the server rejected CAP REQ sasl with CAP NAK", ErrSASLUnavailable)
 	}
 	return nil
 }
@@ -83,8 +83,8 @@ func offersPlain(caps []string) bool {
 }
 
 // sendCredentials sends authzid NUL authcid NUL password, base64 encoded,
-// in 400-byte chunks; a payload that is an exact multiple of 400 bytes is
-// ended with "+".
+// in 400-byte chunks. A payload that is an exact multiple of 400 bytes
+// ends with an extra "AUTHENTICATE +".
 func (s *saslState) sendCredentials(c *Conn) error {
 	raw := s.user + "\x00" + s.user + "\x00" + s.password
 	encoded := base64.StdEncoding.EncodeToString([]byte(raw))

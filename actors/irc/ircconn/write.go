@@ -18,9 +18,9 @@ type batch struct {
 	result chan error
 }
 
-// prefixReserveBytes is what the server's prefix on a relayed line
-// (":nick!user@host ") may take beyond the nick when the bot's user@host
-// is not known yet: a ten-byte user name, '@' and a 63-byte host name.
+// prefixReserveBytes is the room reserved for the user@host part of the
+// server's prefix on a relayed line (":nick!user@host ") while the bot's
+// user@host is not known: a ten-byte user name, '@' and a 63-byte host name.
 const prefixReserveBytes = 10 + 1 + 63
 
 // MaxPayload returns how many bytes of text one command line to target may
@@ -46,9 +46,9 @@ func (c *Conn) Privmsg(ctx context.Context, target, text string) (int, error) {
 	return c.sendText(ctx, "PRIVMSG", target, text)
 }
 
-// Notice sends text as NOTICE lines, like Privmsg. Clients and bots never
-// answer a NOTICE automatically, which makes it the command for automatic
-// replies such as refusals (RFC 2812, section 3.3.2).
+// Notice sends text as NOTICE lines, like Privmsg. RFC 2812 (section
+// 3.3.2) forbids automatic replies to a NOTICE, which makes it the
+// command for messages that must not start a loop between bots.
 func (c *Conn) Notice(ctx context.Context, target, text string) (int, error) {
 	return c.sendText(ctx, "NOTICE", target, text)
 }
@@ -133,7 +133,7 @@ func (c *Conn) sendUrgent(command string, params ...string) {
 }
 
 // writeLoop writes urgent lines at once and queued batches through the
-// token bucket, and asks for the configured nick again now and then while
+// token bucket, and requests the configured nick again now and then while
 // the bot has an alternative one.
 func (c *Conn) writeLoop() {
 	defer c.wg.Done()
@@ -146,7 +146,8 @@ func (c *Conn) writeLoop() {
 		case <-c.done:
 			return
 		case line := <-c.urgent:
-			c.writeOrFail(line)
+			// A failed write ends the connection; the loop then returns.
+			_ = c.writeOrFail(line)
 		case <-reclaim.C:
 			c.reclaimNick(bucket)
 		case b := <-c.queue:

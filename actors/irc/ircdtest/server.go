@@ -97,7 +97,7 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Skip("ngircd not found: install it (apt-get install ngircd) to run the IRC tests")
 	}
 	s := &Server{
-		t: t, dir: serverDir(t), binary: binary, Port: FreePort(t),
+		t: t, dir: t.TempDir(), binary: binary, Port: FreePort(t),
 		OperName: "tester", OperPassword: randomHex(t, 12),
 	}
 	if opts.TLS {
@@ -105,30 +105,15 @@ func Start(t testing.TB, opts Options) *Server {
 		s.RootCAs = writeCertificate(t, s.dir)
 	}
 	s.conf = filepath.Join(s.dir, "ngircd.conf")
-	if err := os.WriteFile(s.conf, []byte(s.config(opts)), 0o644); err != nil {
+	if err := os.WriteFile(s.conf, []byte(s.config(opts)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Mkdir(filepath.Join(s.dir, "conf.d"), 0o755); err != nil {
+	if err := os.Mkdir(filepath.Join(s.dir, "conf.d"), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Kill)
 	s.Restart()
 	return s
-}
-
-// serverDir returns a temporary folder that ngircd can read after it
-// dropped root privileges (it runs as nobody when started as root).
-func serverDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "actorgate-ngircd-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }
 
 func (s *Server) config(opts Options) string {
@@ -170,7 +155,10 @@ func (s *Server) Restart() {
 		s.t.Fatal("ircdtest: Restart while the server is running; call Kill first")
 	}
 	p := &process{output: newWatchedBuffer("ready."), exited: make(chan struct{})}
-	p.cmd = exec.Command(s.binary, "-n", "-f", s.conf)
+	// G204: the binary is the ngircd that Binary found, and Start wrote
+	// the configuration.
+	p.cmd = exec.Command(s.binary, "-n", "-f", s.conf) //nolint:gosec // G204, see above
+
 	p.cmd.Dir = s.dir
 	p.cmd.Stdout = p.output
 	p.cmd.Stderr = p.output
@@ -209,7 +197,7 @@ func (s *Server) Kill() {
 }
 
 // Freeze stops the server with SIGSTOP: its sockets stay open but it
-// answers nothing. Thaw continues it.
+// responds to nothing. Thaw continues it.
 func (s *Server) Freeze() { s.signal(syscall.SIGSTOP) }
 
 // Thaw continues a frozen server with SIGCONT.
@@ -244,8 +232,11 @@ func FreePort(t testing.TB) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	port := ln.Addr().(*net.TCPAddr).Port
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return port
 }
 
 func randomHex(t testing.TB, n int) string {
@@ -265,6 +256,7 @@ func writeCertificate(t testing.TB, dir string) *x509.CertPool {
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: ServerName},
@@ -281,20 +273,21 @@ func writeCertificate(t testing.TB, dir string) *x509.CertPool {
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
-	// The key is readable by everyone because ngircd may read it after it
-	// dropped root privileges; it protects nothing but this test server.
-	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), certPEM, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), certPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "key.pem"), keyPEM, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "key.pem"), keyPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
+
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(certPEM)
 	return pool

@@ -17,7 +17,7 @@ import (
 // returns as soon as the line arrives.
 const DefaultWait = 20 * time.Second
 
-// User is a raw IRC client that plays a person in tests. It answers PING
+// User is a raw IRC client that plays a person in tests. It replies to PING
 // by itself and records every line it receives.
 type User struct {
 	t    testing.TB

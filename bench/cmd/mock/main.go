@@ -30,7 +30,8 @@ func run(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("mock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:0", "loopback `host:port` to listen on")
-	addrFile := fs.String("addr-file", "", "`file` that receives the base URL once the listener is bound")
+	addrFile := fs.String("addr-file", "",
+		"`file` that receives the base URL once the listener is bound")
 	chunks := fs.Int("chunks", 20, "content chunks in a streamed answer")
 	hold := fs.Bool("hold", false, "send the first content chunk of a stream, then hold it open")
 	holdMax := fs.Duration("hold-max", 10*time.Minute, "longest time a held stream stays open")

@@ -33,7 +33,7 @@ func post(t *testing.T, url, body string) *http.Response {
 func TestCompletion(t *testing.T) {
 	srv := httptest.NewServer(newMock(20, false, time.Minute))
 	defer srv.Close()
-	resp := post(t, srv.URL, `{"model":"m","messages":[]}`)
+	resp := post(t, srv.URL, `{"model":"m","messages":[]}`) //nolint:bodyclose // post closes it
 	var c struct {
 		Object  string `json:"object"`
 		Choices []struct {
@@ -80,7 +80,7 @@ func TestStream(t *testing.T) {
 	defer srv.Close()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			resp := post(t, srv.URL, tc.body)
+			resp := post(t, srv.URL, tc.body) //nolint:bodyclose // post closes it
 			if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
 				t.Fatalf("content type %q", ct)
 			}

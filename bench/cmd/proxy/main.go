@@ -37,8 +37,10 @@ func run(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("proxy", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:0", "loopback `host:port` to listen on")
-	addrFile := fs.String("addr-file", "", "`file` that receives the base URL once the listener is bound")
-	upstream := fs.String("upstream", "", "loopback base `URL` of the upstream, such as http://127.0.0.1:9000")
+	addrFile := fs.String("addr-file", "",
+		"`file` that receives the base URL once the listener is bound")
+	upstream := fs.String("upstream", "",
+		"loopback base `URL` of the upstream, such as http://127.0.0.1:9000")
 	lifetime := fs.Duration("lifetime", 30*time.Minute, "time after which the proxy exits by itself")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -58,7 +60,10 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: newProxy(target, stderr), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{
+		Handler:           fullDuplex(newProxy(target, stderr)),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
 	if err := loopback.WriteAddrFile(*addrFile, "http://"+ln.Addr().String()); err != nil {
 		_ = ln.Close()
 		return err
@@ -81,6 +86,21 @@ func newProxy(target *url.URL, stderr io.Writer) *httputil.ReverseProxy {
 		}}},
 		ErrorLog: log.New(stderr, "proxy: ", log.LstdFlags),
 	}
+}
+
+// fullDuplex lets the proxy keep reading a request body after it started
+// writing the response. Without it, Go's HTTP/1 server (checked on Go
+// 1.26.8) drains and closes the request body when the response headers are
+// written, while the transport may still read that body once more after
+// copying Content-Length bytes. The failed read makes the transport close
+// the upstream connection, and a streamed answer is cut short: about one
+// stream in a few hundred to a thousand failed that way without this
+// wrapper.
+func fullDuplex(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = http.NewResponseController(w).EnableFullDuplex()
+		next.ServeHTTP(w, r)
+	})
 }
 
 // newTransport returns a transport tuned for one loopback upstream: a
