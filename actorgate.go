@@ -15,6 +15,7 @@ import (
 	"github.com/actorgate/actorgate/actors/agent"
 	"github.com/actorgate/actorgate/actors/apiserver"
 	"github.com/actorgate/actorgate/actors/gateway"
+	"github.com/actorgate/actorgate/actors/store"
 	"github.com/actorgate/actorgate/config"
 	"github.com/actorgate/actorgate/messages"
 	"github.com/actorgate/actorgate/metrics"
@@ -165,6 +166,8 @@ func (g *Gateway) apiSettings(cfg config.Config) apiserver.Settings {
 		Home:         cfg.Home,
 		AgentTimeout: cfg.Agent.Timeout,
 		Grace:        cfg.Gateway.ShutdownGrace,
+		Metrics:      g.metrics,
+		Store:        store.Config{Observe: g.metrics.ObserveStoreOp},
 	}
 }
 

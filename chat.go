@@ -6,6 +6,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/actorgate/actorgate/actors/gateway"
+	"github.com/actorgate/actorgate/actors/irc"
 	"github.com/actorgate/actorgate/actors/sessions"
 	"github.com/actorgate/actorgate/actors/telegram"
 	"github.com/actorgate/actorgate/actors/webhook"
@@ -36,6 +37,12 @@ func (g *Gateway) chatPlatforms(cfg config.Config) []gateway.Platform {
 		return webhook.Platform(webhook.Settings{
 			Webhook: wh, Sessions: cfg.Platforms.Sessions, AgentTimeout: cfg.Agent.Timeout,
 			Grace: cfg.Gateway.ShutdownGrace,
+		})
+	})
+	ic := cfg.Platforms.IRC
+	out = g.enrollChat(out, irc.Name, ic.Enrollment(), ic.AccessWarning(), func() gateway.Platform {
+		return irc.Platform(irc.Settings{
+			IRC: ic, Sessions: cfg.Platforms.Sessions, AgentTimeout: cfg.Agent.Timeout,
 		})
 	})
 	return out

@@ -10,8 +10,8 @@ import (
 // opFunc performs one operation and returns the rows it wrote.
 type opFunc func(ctx context.Context) (rows int, err error)
 
-// loopResult is what one closed-loop measurement of in-process operations
-// produced.
+// loopResult is the outcome of one closed-loop measurement of in-process
+// operations.
 type loopResult struct {
 	Rows       int64
 	Ops        int64

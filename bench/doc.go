@@ -9,11 +9,12 @@
 //
 // # Scenarios
 //
-//   - api: non-streaming requests at fixed concurrency against the mock
-//     upstream called directly, a bare httputil reverse proxy in front of
-//     it, and the actorgate binary with the openai backend in front of it,
-//     for chat completions and for /v1/responses with store set; then the
-//     latency each adds at concurrency 1.
+//   - api: non-streaming requests at fixed concurrency against three
+//     servers: the mock upstream called directly, a bare httputil reverse
+//     proxy in front of it, and the actorgate binary with the openai
+//     backend in front of it. The gateway serves chat completions and
+//     /v1/responses with store set. Then the latency each adds at
+//     concurrency 1.
 //   - echo: actorgate with the built-in echo backend against the direct
 //     mock, under the same load.
 //   - stream: streamed chat completions through the proxy and the gateway,

@@ -36,7 +36,7 @@ var scenarios = map[string]scenario{
 	"memory":  runMemory,
 }
 
-// harness is what every scenario shares in one run.
+// harness is the state every scenario of one run shares.
 type harness struct {
 	s       settings
 	root    string
@@ -193,9 +193,9 @@ func (h *harness) profileHarness(scenario string) (func() error, error) {
 	}, nil
 }
 
-// profileSnapshot asks a gateway started with -profile for its heap and
-// goroutine profiles of this moment, and waits until they are written. It
-// does nothing without -profile.
+// profileSnapshot sends SIGUSR1 to a gateway started with -profile, so
+// that it writes its heap and goroutine profiles of this moment, and waits
+// until they are written. It does nothing without -profile.
 func (h *harness) profileSnapshot(ctx context.Context, s *server, scenario string) error {
 	if h.s.Profile == "" {
 		return nil

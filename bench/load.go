@@ -27,7 +27,8 @@ type target struct {
 	header http.Header
 	// stream expects a server-sent event stream ending in [DONE].
 	stream bool
-	// expect is a marker that every complete non-streamed answer contains.
+	// expect is a marker that every complete non-streamed response
+	// contains.
 	expect []byte
 	// servers are the processes whose CPU time the measurement reads.
 	servers []*server
@@ -41,7 +42,7 @@ type loadConfig struct {
 	maxRequests int64
 }
 
-// loadResult is what one measurement of one target produced.
+// loadResult is the outcome of one measurement of one target.
 type loadResult struct {
 	OK        int64
 	Errors    int64
@@ -272,7 +273,7 @@ func (w *worker) record(o outcome) {
 	}
 }
 
-// do sends one request and reads the whole answer.
+// do sends one request and reads the whole response.
 func (w *worker) do(ctx context.Context) outcome {
 	t := w.m.t
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
@@ -302,12 +303,12 @@ func (w *worker) do(ctx context.Context) outcome {
 	}
 	w.buf.Reset()
 	if _, err := w.buf.ReadFrom(resp.Body); err != nil {
-		return outcome{kind: outcomeError, detail: "reading the answer: " + err.Error()}
+		return outcome{kind: outcomeError, detail: "reading the response body: " + err.Error()}
 	}
 	if !bytes.Contains(w.buf.Bytes(), t.expect) {
 		return outcome{
 			kind:   outcomeMalformed,
-			detail: fmt.Sprintf("answer lacks %s: %.300s", t.expect, w.buf.Bytes()),
+			detail: fmt.Sprintf("response lacks %s: %.300s", t.expect, w.buf.Bytes()),
 		}
 	}
 	return outcome{kind: outcomeOK, latency: time.Since(start)}

@@ -47,9 +47,8 @@ func TestReadSSE(t *testing.T) {
 	}
 }
 
-// TestRunLoadCountsFailures checks that a server that answers some
-// requests with an error or an incomplete body shows up in the counts
-// next to the successes.
+// TestRunLoadCountsFailures checks that errors and incomplete bodies from
+// a server show up in the counts next to the successes.
 func TestRunLoadCountsFailures(t *testing.T) {
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -14,7 +14,7 @@ var (
 		`"input":"Say hello in one short sentence."}`)
 )
 
-// Markers that a complete answer contains.
+// Markers that a complete response body contains.
 var (
 	chatMarker      = []byte(`"chat.completion"`)
 	responsesMarker = []byte(`"status":"completed"`)

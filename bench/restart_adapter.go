@@ -29,9 +29,9 @@ type restartSample struct {
 	Goroutines int `json:"goroutines"`
 }
 
-// restartRecorder collects what the failing adapter sees. The adapter's
-// instances run one after another, but on goroutines of the actor system,
-// so every field is behind the mutex.
+// restartRecorder collects the timings and samples of the failing adapter.
+// The adapter's instances run one after another, but on goroutines of the
+// actor system, so every field is behind the mutex.
 type restartRecorder struct {
 	target int
 	// ceiling is the backoff ceiling, the same for every attempt because
@@ -85,7 +85,7 @@ func (r *restartRecorder) started(now time.Time) {
 }
 
 // storeAnswered records the full cycle, from the last failure to the new
-// store's first answer, and returns whether the adapter must fail again.
+// store's first reply, and returns whether the adapter must fail again.
 // Every sampleEvery failures it samples the descriptor and goroutine
 // counts, while the adapter holds its store and its listener.
 func (r *restartRecorder) storeAnswered(now time.Time, storeErr error) bool {
@@ -117,10 +117,10 @@ func (r *restartRecorder) storeAnswered(now time.Time, storeErr error) bool {
 	return true
 }
 
-// flakyAdapter acquires what the API server adapter acquires, a store
-// child with its SQLite database and a listening socket, waits until the
-// store answers, and then fails with a retryable error, every time until
-// the recorder has seen enough failures.
+// flakyAdapter acquires what the API server adapter acquires: a store
+// child with its SQLite database, and a listening socket. It waits until
+// the store replies to a read and then fails with a retryable error, every
+// time until the recorder has seen enough failures.
 type flakyAdapter struct {
 	rec    *restartRecorder
 	dbPath string

@@ -9,7 +9,7 @@ import (
 	"github.com/actorgate/actorgate/messages"
 )
 
-// A stored response of a typical size: a short answer with its usage
+// A stored response of a typical size: a short reply with its usage
 // block, and the two-turn history that continues it.
 var (
 	rowBody = json.RawMessage(`{"object":"response","status":"completed","model":` +

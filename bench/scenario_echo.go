@@ -13,8 +13,8 @@ type echoFigures struct {
 }
 
 // runEcho measures the gateway with its built-in echo backend, which
-// needs no upstream, against the mock answering the same requests
-// directly: the cost of the gateway's own path with no upstream hop.
+// needs no upstream, against the mock serving the same requests directly:
+// the cost of the gateway's own path with no upstream hop.
 func runEcho(ctx context.Context, h *harness) (*result, chartFunc, error) {
 	bins, err := h.binaries(ctx)
 	if err != nil {

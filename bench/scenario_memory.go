@@ -16,7 +16,7 @@ import (
 
 // Bounds of the memory scenario.
 const (
-	// warmRequests is the number of requests a server answers before its
+	// warmRequests is the number of requests sent to a server before its
 	// idle memory is read.
 	warmRequests = 20
 	// openParallel bounds how many streams are being opened at once.

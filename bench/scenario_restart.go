@@ -51,7 +51,7 @@ type restartFigures struct {
 	// less the drawn backoff delay.
 	Restart latencySummary `json:"restart_latency"`
 	// Cycle is the time from a failure until the next instance's store
-	// answered, less the drawn backoff delay.
+	// replied to a read, less the drawn backoff delay.
 	Cycle latencySummary `json:"cycle_latency"`
 	// DirectClose is closing a store and a listener directly, the work a
 	// restart must do before the next Started.

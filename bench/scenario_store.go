@@ -220,8 +220,8 @@ func putReply(reply any, err error) error {
 	return r.Err
 }
 
-// waitStoreOpen asks the store for a response that does not exist until
-// it answers "not found", which proves the database is open.
+// waitStoreOpen requests a response that does not exist until the store
+// replies "not found", which proves the database is open.
 func waitStoreOpen(ctx context.Context, root *actor.RootContext, pid *actor.PID) error {
 	probe := &messages.GetResponse{RequestID: "open-probe", ID: newRowSource().next().ID}
 	deadline := time.Now().Add(startTimeout)

@@ -156,7 +156,7 @@ type gatewayOptions struct {
 }
 
 // startGateway starts the actorgate binary with a fresh data folder, a
-// random key and a free port, and waits until /health answers. A port
+// random key and a free port, and waits until /health returns 200. A port
 // taken between choosing and binding it is retried on another.
 func startGateway(ctx context.Context, bins binaries, dir, name string, opts gatewayOptions,
 ) (*server, string, error) {
@@ -245,7 +245,7 @@ func waitHealthy(ctx context.Context, s *server) error {
 			return err
 		}
 	}
-	return fmt.Errorf("%w: %s did not answer /health within %v\n%s", errServerStart, s.name,
+	return fmt.Errorf("%w: %s did not return 200 on /health within %v\n%s", errServerStart, s.name,
 		startTimeout, s.proc.logTail())
 }
 

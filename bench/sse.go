@@ -12,7 +12,7 @@ import (
 	"github.com/actorgate/actorgate/bench/internal/loopback"
 )
 
-// sseStats is what reading one event stream found.
+// sseStats are the counts and timing of one event stream.
 type sseStats struct {
 	// ttft is the time from sending the request to the first data event
 	// with non-empty content; zero when there was none.

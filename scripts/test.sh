@@ -264,6 +264,7 @@ main() {
   install_step "install Debian packages" install_apt_packages
   install_step "install Node packages" install_node_packages
   export ACTORGATE_NODE_TESTS=1
+  export ACTORGATE_IRC_TESTS=1
   install_step "build Dendrite" scripts/dendrite.sh && export ACTORGATE_MATRIX_TESTS=1
   if [[ $SKIP_LINT != 1 ]]; then
     install_step "install golangci-lint" install_golangci_lint

@@ -17,6 +17,7 @@ import (
 	"github.com/actorgate/actorgate/actors/store"
 	"github.com/actorgate/actorgate/config"
 	"github.com/actorgate/actorgate/messages"
+	"github.com/actorgate/actorgate/metrics"
 )
 
 // Name is the platform name of the API server.
@@ -35,6 +36,9 @@ type Settings struct {
 	// API.ResolvedDBPath(Home), a zero MaxResponses means API.MaxResponses;
 	// tests set Open to inject storage failures.
 	Store store.Config
+	// Metrics records per-route request counts and latencies and serves
+	// GET /metrics; nil records nothing and serves no /metrics route.
+	Metrics *metrics.Metrics
 }
 
 // Adapter is the api_server adapter actor.

@@ -7,6 +7,8 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
+
+	"github.com/actorgate/actorgate/metrics"
 )
 
 // server holds what the HTTP handlers of one adapter instance share.
@@ -59,8 +61,16 @@ func (s *server) handler() http.Handler {
 	mux.HandleFunc("POST /v1/responses", s.authed(s.createResponse))
 	mux.HandleFunc("GET /v1/responses/{id}", s.authed(s.getResponse))
 	mux.HandleFunc("DELETE /v1/responses/{id}", s.authed(s.deleteResponse))
+	if m := s.settings.Metrics; m != nil {
+		scrape := m.Handler().ServeHTTP
+		if !s.settings.API.MetricsPublic {
+			scrape = s.authed(scrape)
+		}
+		mux.HandleFunc("GET /metrics", scrape)
+	}
 	mux.HandleFunc("/", s.notFound)
-	return s.observe(s.cors.wrap(s.limitBody(mux)))
+	record := s.settings.Metrics.HTTPMiddleware(metrics.MuxRoute(mux))
+	return s.observe(record(s.cors.wrap(s.limitBody(mux))))
 }
 
 func (s *server) getBuf() *[]byte {

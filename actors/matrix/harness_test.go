@@ -112,6 +112,22 @@ func startGateway(
 	t *testing.T, home string, settings matrix.Settings, newBackend func() (agent.Backend, error),
 ) *run {
 	t.Helper()
+	r := launch(t, home, settings, newBackend)
+	r.waitState(messages.StateConnected)
+	return r
+}
+
+// startGatewayNoWait starts a gateway with the echo agent like
+// startGateway, without waiting for the adapter to connect.
+func startGatewayNoWait(t *testing.T, home string, settings matrix.Settings) *run {
+	t.Helper()
+	return launch(t, home, settings, nil)
+}
+
+func launch(
+	t *testing.T, home string, settings matrix.Settings, newBackend func() (agent.Backend, error),
+) *run {
+	t.Helper()
 	if newBackend == nil {
 		newBackend = func() (agent.Backend, error) { return agent.NewEcho(), nil }
 	}
@@ -144,7 +160,6 @@ func startGateway(
 	}
 	r.gw = pid
 	t.Cleanup(r.stop)
-	r.waitState(messages.StateConnected)
 	return r
 }
 

@@ -30,9 +30,9 @@ func (c *conn) checkToken() *messages.PlatformError {
 	defer cancel()
 	resp, err := c.cli.Whoami(ctx)
 	if err != nil {
-		return c.loginError(err, CodeTokenInvalid, "the homeserver rejected MATRIX_ACCESS_TOKEN "+
-			"(platforms.matrix.access_token); set it to a valid access token of "+
-			c.s.Matrix.UserID)
+		return c.loginError(err, CodeTokenInvalid,
+			"the homeserver rejected MATRIX_ACCESS_TOKEN (platforms.matrix.access_token)",
+			"set it to a valid access token of "+c.s.Matrix.UserID)
 	}
 	if string(resp.UserID) != c.s.Matrix.UserID {
 		return invalid(CodeConfigInvalid, fmt.Sprintf("the access token belongs to %s, not to "+
@@ -55,9 +55,10 @@ func (c *conn) loginPassword(deviceID string) *messages.PlatformError {
 		StoreCredentials:         true,
 	})
 	if err != nil {
-		return c.loginError(err, CodeLoginFailed, "the homeserver rejected the password of "+
-			c.s.Matrix.UserID+"; set MATRIX_PASSWORD (platforms.matrix.password) to the "+
-			"account's password, or use MATRIX_ACCESS_TOKEN")
+		return c.loginError(err, CodeLoginFailed,
+			"the homeserver rejected the password of "+c.s.Matrix.UserID,
+			"set MATRIX_PASSWORD (platforms.matrix.password) to the account's password, or "+
+				"set MATRIX_ACCESS_TOKEN instead")
 	}
 	if string(resp.UserID) != c.s.Matrix.UserID {
 		return invalid(CodeConfigInvalid, fmt.Sprintf("the homeserver logged in %s, not "+
@@ -74,16 +75,16 @@ func (c *conn) loginPassword(deviceID string) *messages.PlatformError {
 }
 
 // loginError types a failed login: a rejection (401, 403) is fatal with
-// code and the rejected message, an unreachable or overloaded homeserver
-// is retryable, and any other answer means the URL is not a Matrix client
-// API.
-func (c *conn) loginError(err error, code, rejected string) *messages.PlatformError {
+// code, saying what was rejected and the fix; an unreachable or
+// overloaded homeserver is retryable; any other answer means the URL is
+// not a Matrix client API.
+func (c *conn) loginError(err error, code, rejected, fix string) *messages.PlatformError {
 	status := httpStatus(err)
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		return &messages.PlatformError{
 			Platform: Name, Code: code, Cause: err,
-			Message: fmt.Sprintf("%s (%s)%s", rejected, errCode(err, status), reloadHint),
+			Message: fmt.Sprintf("%s (%s); %s%s", rejected, errCode(err, status), fix, reloadHint),
 		}
 	case transientStatus(status):
 		return &messages.PlatformError{

@@ -37,6 +37,11 @@ type Config struct {
 	// RetryOpen is the delay between attempts to open the storage after it
 	// could not be opened. Zero means DefaultRetryOpen.
 	RetryOpen time.Duration
+	// Observe, when set, is called after every storage operation with its
+	// name (get_response, get_conversation, delete_response, put_responses,
+	// begin_idempotent, finish_idempotent), its duration and its error.
+	// It runs on the actor's goroutine and must not block.
+	Observe func(op string, d time.Duration, err error)
 }
 
 // withDefaults fills zero fields and validates the rest.

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"time"
+
 	"context"
 	"errors"
 
@@ -39,7 +41,9 @@ func (a *storeActor) writeChunk(ctx actor.Context, chunk []pendingPut) {
 	for i, p := range chunk {
 		rs[i] = p.msg.Response
 	}
+	start := time.Now()
 	err := a.put(rs)
+	a.observe("put_responses", start, err)
 
 	var batchErr *stores.BatchError
 	perResponse := errors.As(err, &batchErr) && len(batchErr.Errs) == len(chunk)
@@ -84,9 +88,11 @@ func (a *storeActor) noteWrite(err error) {
 
 func (a *storeActor) delete(ctx actor.Context, msg *messages.DeleteResponse) {
 	err := a.unavailable()
+	start := time.Now()
 	if a.store != nil {
 		err = a.store.Delete(context.Background(), msg.SessionKey, msg.ID)
 		a.noteWrite(err)
 	}
+	a.observe("delete_response", start, err)
 	a.reply(ctx, ctx.Sender(), &messages.DeleteResponseReply{RequestID: msg.RequestID, Err: err})
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
@@ -12,12 +13,18 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// newLogger builds the one root logger of the process.
-func newLogger(w io.Writer, getenv func(string) string) (*zap.Logger, error) {
+// logFlushInterval bounds how long a log line waits in the buffer.
+const logFlushInterval = 250 * time.Millisecond
+
+// newLogger builds the one root logger of the process. Lines are buffered
+// and written at least every logFlushInterval, so that a busy gateway
+// does not pay a write system call for every request line; close flushes
+// the buffer and must be called before the process exits.
+func newLogger(w io.Writer, getenv func(string) string) (log *zap.Logger, close func(), err error) {
 	level := zap.NewAtomicLevelAt(zap.InfoLevel)
 	if s := getenv("ACTORGATE_LOG_LEVEL"); s != "" {
 		if err := level.UnmarshalText([]byte(strings.ToLower(s))); err != nil {
-			return nil, fmt.Errorf("ACTORGATE_LOG_LEVEL=%q is not a level; use debug, info, warn or error", s)
+			return nil, nil, fmt.Errorf("ACTORGATE_LOG_LEVEL=%q is not a level; use debug, info, warn or error", s)
 		}
 	}
 	encCfg := zap.NewProductionEncoderConfig()
@@ -31,10 +38,16 @@ func newLogger(w io.Writer, getenv func(string) string) (*zap.Logger, error) {
 	case "json":
 		enc = zapcore.NewJSONEncoder(encCfg)
 	default:
-		return nil, fmt.Errorf("ACTORGATE_LOG_FORMAT=%q is not a format; use console or json", f)
+		return nil, nil, fmt.Errorf("ACTORGATE_LOG_FORMAT=%q is not a format; use console or json", f)
 	}
-	core := zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), level)
-	return zap.New(core, zap.ErrorOutput(zapcore.Lock(zapcore.AddSync(w)))), nil
+	out := &zapcore.BufferedWriteSyncer{
+		WS:            zapcore.AddSync(w),
+		Size:          256 << 10,
+		FlushInterval: logFlushInterval,
+	}
+	core := zapcore.NewCore(enc, out, level)
+	log = zap.New(core, zap.ErrorOutput(zapcore.Lock(zapcore.AddSync(w))))
+	return log, func() { _ = out.Stop() }, nil
 }
 
 // protoactorLogging bridges protoactor-go's slog output into the zap core.

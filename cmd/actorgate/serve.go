@@ -29,12 +29,12 @@ func runGateway(args []string, stdout, stderr io.Writer, getenv func(string) str
 		fmt.Fprintf(stderr, "actorgate run: unexpected arguments %q\n", args)
 		return 2
 	}
-	log, err := newLogger(stderr, getenv)
+	log, closeLog, err := newLogger(stderr, getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "actorgate:", err)
 		return 2
 	}
-	defer func() { _ = log.Sync() }()
+	defer closeLog()
 
 	home, err := config.ResolveHome(getenv)
 	if err != nil {
@@ -133,11 +133,12 @@ func printWelcome(w io.Writer, cfg config.Config, initRes config.InitResult) {
 
 // checkConfig validates the configuration without starting anything.
 func checkConfig(stdout, stderr io.Writer, getenv func(string) string) int {
-	log, err := newLogger(stderr, getenv)
+	log, closeLog, err := newLogger(stderr, getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "actorgate:", err)
 		return 2
 	}
+	defer closeLog()
 	home, err := config.ResolveHome(getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "actorgate check:", err)

@@ -26,8 +26,8 @@ const (
 	// loadClientsRace is the in-process client count under the race
 	// detector, whose 8128-goroutine limit 1,000 streams would pass.
 	loadClientsRace = 250
-	loadWords       = 12
-	loadWordDelay   = 300 * time.Millisecond
+	loadWords       = 10
+	loadWordDelay   = 400 * time.Millisecond
 	// loadDisconnectBefore bounds how many words a disconnecting client
 	// reads. The rest of its answer takes at least two seconds upstream.
 	loadDisconnectBefore = 4

@@ -116,7 +116,7 @@ func serve(cfg config.Config, log *zap.Logger, heapPath string) error {
 }
 
 // writeMemStats writes the runtime's memory statistics as JSON, so that
-// goroutine stacks (StackInuse) can be told apart from the heap.
+// goroutine stacks (StackInuse) can be separated from the heap.
 func writeMemStats(path string) error {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)

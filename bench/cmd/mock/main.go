@@ -32,7 +32,7 @@ func run(args []string, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:0", "loopback `host:port` to listen on")
 	addrFile := fs.String("addr-file", "",
 		"`file` that receives the base URL once the listener is bound")
-	chunks := fs.Int("chunks", 20, "content chunks in a streamed answer")
+	chunks := fs.Int("chunks", 20, "content chunks in a streamed response")
 	hold := fs.Bool("hold", false, "send the first content chunk of a stream, then hold it open")
 	holdMax := fs.Duration("hold-max", 10*time.Minute, "longest time a held stream stays open")
 	lifetime := fs.Duration("lifetime", 30*time.Minute, "time after which the mock exits by itself")
@@ -63,7 +63,7 @@ func run(args []string, stderr io.Writer) error {
 	return nil
 }
 
-// mock serves the precomputed answers.
+// mock serves the precomputed responses.
 type mock struct {
 	completion []byte
 	chunks     [][]byte

@@ -46,7 +46,7 @@ func TestCompletion(t *testing.T) {
 		t.Fatal(err)
 	}
 	if resp.StatusCode != http.StatusOK || c.Object != "chat.completion" ||
-		len(c.Choices) != 1 || c.Choices[0].Message.Content != answerText {
+		len(c.Choices) != 1 || c.Choices[0].Message.Content != replyText {
 		t.Fatalf("status %d, completion %+v", resp.StatusCode, c)
 	}
 }

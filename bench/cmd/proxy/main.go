@@ -93,7 +93,7 @@ func newProxy(target *url.URL, stderr io.Writer) *httputil.ReverseProxy {
 // 1.26.8) drains and closes the request body when the response headers are
 // written, while the transport may still read that body once more after
 // copying Content-Length bytes. The failed read makes the transport close
-// the upstream connection, and a streamed answer is cut short: about one
+// the upstream connection, and a streamed response is cut short: about one
 // stream in a few hundred to a thousand failed that way without this
 // wrapper.
 func fullDuplex(next http.Handler) http.Handler {

@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 )
 
-// Fixed fields of every answer.
+// Fixed fields of every response.
 const (
 	completionID = "chatcmpl-bench"
 	created      = 1_700_000_000
 	model        = "bench-model"
-	answerText   = "Hello! How can I help you today?"
+	replyText    = "Hello! How can I help you today?"
 )
 
 func completion() map[string]any {
@@ -17,7 +17,7 @@ func completion() map[string]any {
 		"id": completionID, "object": "chat.completion", "created": created, "model": model,
 		"choices": []any{map[string]any{
 			"index": 0, "finish_reason": "stop",
-			"message": map[string]any{"role": "assistant", "content": answerText},
+			"message": map[string]any{"role": "assistant", "content": replyText},
 		}},
 		"usage": map[string]any{"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21},
 	}
@@ -47,8 +47,9 @@ func sseFrame(v any) []byte {
 	return append(b, '\n', '\n')
 }
 
-// mustJSON encodes a value built from maps and strings in this file, which
-// cannot fail.
+// mustJSON encodes a value built from maps, strings and numbers in this
+// file. encoding/json fails only on channels, functions, cyclic values and
+// invalid floats, which these values never contain.
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
