@@ -7,6 +7,7 @@ import (
 
 	"github.com/actorgate/actorgate/actors/gateway"
 	"github.com/actorgate/actorgate/actors/irc"
+	"github.com/actorgate/actorgate/actors/matrix"
 	"github.com/actorgate/actorgate/actors/sessions"
 	"github.com/actorgate/actorgate/actors/telegram"
 	"github.com/actorgate/actorgate/actors/webhook"
@@ -43,6 +44,12 @@ func (g *Gateway) chatPlatforms(cfg config.Config) []gateway.Platform {
 	out = g.enrollChat(out, irc.Name, ic.Enrollment(), ic.AccessWarning(), func() gateway.Platform {
 		return irc.Platform(irc.Settings{
 			IRC: ic, Sessions: cfg.Platforms.Sessions, AgentTimeout: cfg.Agent.Timeout,
+		})
+	})
+	mc := cfg.Platforms.Matrix
+	out = g.enrollChat(out, matrix.Name, mc.Enrollment(), mc.AccessWarning(), func() gateway.Platform {
+		return matrix.Platform(matrix.Settings{
+			Matrix: mc, Sessions: cfg.Platforms.Sessions, AgentTimeout: cfg.Agent.Timeout,
 		})
 	})
 	return out

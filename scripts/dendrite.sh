@@ -68,7 +68,7 @@ main() {
   done
 
   mkdir -p "$BIN_DIR"
-  # go install pkg@version ignores the current module; running it from an
+  # go install pkg@version ignores the current module. Running it from an
   # empty folder with GOWORK=off also keeps any go.work out of the build.
   local work
   work=$(mktemp -d "${TMPDIR:-/tmp}/actorgate-dendrite.XXXXXX")

@@ -14,7 +14,11 @@
 #   GO_TEST_TIMEOUT        go test -timeout value (default 30m)
 #   GO_TEST_VERBOSE=1      print the output of passing tests too
 #   ACTORGATE_TEST_LONG=1  passed through to the tests, which then run their
-#                          long mode
+#                          long mode; also runs the reliability suite in its
+#                          long mode and fuzzes each target for 2m, not 10s
+#   SKIP_RELIABILITY=1     skip the reliability suite and the fuzz pass
+#   RELIABILITY_TIMEOUT    go test -timeout of the reliability suite (default
+#                          20m); raise it when ACTORGATE_SOAK sets a long soak
 #
 # Sets ACTORGATE_NODE_TESTS=1 for the tests: Node.js and tests/node's packages
 # are installed, so tests that drive the Node client fail instead of skipping
@@ -32,6 +36,7 @@ readonly ROOT
 cd "$ROOT"
 
 SKIP_LINT=${SKIP_LINT:-0}
+SKIP_RELIABILITY=${SKIP_RELIABILITY:-0}
 GO_PACKAGES=${GO_PACKAGES:-./...}
 GO_TEST_FLAGS=${GO_TEST_FLAGS:-}
 GO_TEST_TIMEOUT=${GO_TEST_TIMEOUT:-30m}
@@ -229,6 +234,26 @@ go_test() {
     node scripts/gotest-report.mjs "$LOG_DIR/test-counts.txt"
 }
 
+# Run the build-tagged reliability suite (tests/reliability): its short
+# mode, or its long mode with ACTORGATE_TEST_LONG=1.
+reliability_suite() {
+  local mode=short
+  if [[ ${ACTORGATE_TEST_LONG:-0} == 1 ]]; then
+    mode=long
+  fi
+  ACTORGATE_RELIABILITY=$mode go test -tags reliability -race -count=1 \
+    -timeout "${RELIABILITY_TIMEOUT:-20m}" ./tests/reliability/
+}
+
+# Fuzz every native fuzz target for a short while.
+fuzz_pass() {
+  local duration=10s
+  if [[ ${ACTORGATE_TEST_LONG:-0} == 1 ]]; then
+    duration=2m
+  fi
+  bash scripts/fuzz.sh "$duration"
+}
+
 print_summary() {
   say "summary"
   local i
@@ -275,6 +300,10 @@ main() {
     run_step "golangci-lint" golangci_lint
   fi
   run_step "go test -race" go_test
+  if [[ $SKIP_RELIABILITY != 1 ]]; then
+    run_step "reliability suite" reliability_suite
+    run_step "fuzz" fuzz_pass
+  fi
 
   print_summary
   if ((FAILED == 0)); then

@@ -77,7 +77,7 @@ func (s *SQLiteResponses) claimKey(
 	ctx context.Context, tx *sql.Tx, b messages.BeginIdempotent, now int64,
 ) (messages.BeginIdempotentReply, error) {
 	reply := messages.BeginIdempotentReply{RequestID: b.RequestID}
-	row, found, err := readKey(ctx, tx, b.SessionKey, b.Key)
+	row, found, err := s.readKey(ctx, tx, b.SessionKey, b.Key)
 	if err != nil {
 		return reply, err
 	}
@@ -107,12 +107,12 @@ func (s *SQLiteResponses) claimKey(
 	return reply, nil
 }
 
-func readKey(ctx context.Context, tx *sql.Tx, sessionKey, key string) (idempotencyRow, bool, error) {
+func (s *SQLiteResponses) readKey(
+	ctx context.Context, tx *sql.Tx, sessionKey, key string,
+) (idempotencyRow, bool, error) {
 	var row idempotencyRow
-	err := tx.QueryRowContext(ctx, `
-		SELECT fingerprint, state, owner, status, body, expires_at
-		FROM idempotency WHERE session_key = ? AND key = ?`, sessionKey, key,
-	).Scan(&row.fingerprint, &row.state, &row.owner, &row.status, &row.body, &row.expiresAt)
+	err := tx.StmtContext(ctx, s.stmts.readKey).QueryRowContext(ctx, sessionKey, key).
+		Scan(&row.fingerprint, &row.state, &row.owner, &row.status, &row.body, &row.expiresAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return row, false, nil
 	}
@@ -126,10 +126,7 @@ func readKey(ctx context.Context, tx *sql.Tx, sessionKey, key string) (idempoten
 // expired or abandoned row.
 func (s *SQLiteResponses) takeKey(ctx context.Context, tx *sql.Tx, b messages.BeginIdempotent, now int64) error {
 	ttl := b.TTL.Nanoseconds()
-	_, err := tx.ExecContext(ctx, `
-		INSERT OR REPLACE INTO idempotency (session_key, key, fingerprint, state, owner,
-			status, body, ttl, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, 0, NULL, ?, ?, ?)`,
+	_, err := tx.StmtContext(ctx, s.stmts.takeKey).ExecContext(ctx,
 		b.SessionKey, b.Key, b.Fingerprint, keyPending, s.owner, ttl, now, saturatingAdd(now, ttl))
 	if err != nil {
 		return classify(fmt.Errorf("taking idempotency key %q: %w", b.Key, err))
@@ -164,9 +161,7 @@ func (s *SQLiteResponses) FinishIdempotent(ctx context.Context, f messages.Finis
 }
 
 func (s *SQLiteResponses) releaseKey(ctx context.Context, f messages.FinishIdempotent) error {
-	_, err := s.db.ExecContext(ctx,
-		"DELETE FROM idempotency WHERE session_key = ? AND key = ? AND state = ?",
-		f.SessionKey, f.Key, keyPending)
+	_, err := s.stmts.releaseKey.ExecContext(ctx, f.SessionKey, f.Key, keyPending)
 	if err != nil {
 		return classify(fmt.Errorf("releasing idempotency key %q: %w", f.Key, err))
 	}
@@ -178,11 +173,7 @@ func (s *SQLiteResponses) storeAnswer(ctx context.Context, f messages.FinishIdem
 	if body == nil {
 		body = []byte{}
 	}
-	res, err := s.db.ExecContext(ctx, `
-		UPDATE idempotency SET state = ?, owner = '', status = ?, body = ?,
-			expires_at = CASE WHEN ? > 9223372036854775807 - ttl THEN 9223372036854775807
-				ELSE ? + ttl END
-		WHERE session_key = ? AND key = ? AND state = ?`,
+	res, err := s.stmts.storeAnswer.ExecContext(ctx,
 		keyDone, f.Status, body, now, now, f.SessionKey, f.Key, keyPending)
 	if err != nil {
 		return classify(fmt.Errorf("storing the result of idempotency key %q: %w", f.Key, err))
@@ -201,9 +192,7 @@ func (s *SQLiteResponses) storeAnswer(ctx context.Context, f messages.FinishIdem
 // messages.ErrNotFound when it is missing.
 func (s *SQLiteResponses) checkDone(ctx context.Context, f messages.FinishIdempotent) error {
 	var state string
-	err := s.db.QueryRowContext(ctx,
-		"SELECT state FROM idempotency WHERE session_key = ? AND key = ?",
-		f.SessionKey, f.Key).Scan(&state)
+	err := s.stmts.keyState.QueryRowContext(ctx, f.SessionKey, f.Key).Scan(&state)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("idempotency key %q is not pending (expired or never taken): %w",
 			f.Key, messages.ErrNotFound)

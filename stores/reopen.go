@@ -1,6 +1,8 @@
 package stores
 
 import (
+	"context"
+	"errors"
 	"os"
 
 	"go.uber.org/zap"
@@ -20,13 +22,39 @@ func (s *SQLiteResponses) ready(write bool) error {
 	if s.db != nil {
 		return nil
 	}
+	if err := s.reopen(); err != nil {
+		return err
+	}
+	s.logger.Info("database reopened", zap.String("journal_mode", string(s.mode)))
+	return nil
+}
+
+// reopen opens the database file, prepares the statements on the new
+// connection and reads the number of stored responses. On error s.db
+// stays nil and nothing is left open.
+func (s *SQLiteResponses) reopen() error {
 	db, mode, err := OpenSQLite(s.path, s.baseLogger)
 	if err != nil {
 		return err
 	}
-	s.db, s.mode = db, mode
-	s.logger.Info("database reopened", zap.String("journal_mode", string(mode)))
+	s.db = db
+	if err := s.prepare(context.Background()); err != nil {
+		_ = db.Close()
+		s.db = nil
+		return err
+	}
+	s.mode = mode
 	return nil
+}
+
+// closeConn closes the statements and the connection, and sets s.db to
+// nil.
+func (s *SQLiteResponses) closeConn() error {
+	stmtErr := s.stmts.close()
+	s.stmts = nil
+	err := s.db.Close()
+	s.db = nil
+	return errors.Join(stmtErr, err)
 }
 
 // noteWriteError records a write that failed because SQLite opened the
@@ -55,16 +83,14 @@ func (s *SQLiteResponses) reopenIfWritable() {
 	}
 	_ = f.Close()
 
-	if err := s.db.Close(); err != nil {
+	if err := s.closeConn(); err != nil {
 		s.logger.Warn("closing the read-only connection failed", zap.Error(err))
 	}
-	s.db, s.readOnlyConn = nil, false
-	db, mode, err := OpenSQLite(s.path, s.baseLogger)
-	if err != nil {
+	s.readOnlyConn = false
+	if err := s.reopen(); err != nil {
 		s.logger.Warn("cannot reopen the database file, which is writable again", zap.Error(err))
 		return
 	}
-	s.db, s.mode = db, mode
 	s.logger.Info("database file is writable again; reopened it",
-		zap.String("journal_mode", string(mode)))
+		zap.String("journal_mode", string(s.mode)))
 }

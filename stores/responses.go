@@ -56,6 +56,11 @@ type Responses interface {
 // expiredBatch is the most expired idempotency rows one Put deletes.
 const expiredBatch = 256
 
+// keySweepInterval is how long Put waits after deleting every expired
+// idempotency key before it looks for expired keys again. BeginIdempotent
+// ignores an expired key, so the delay only keeps dead rows on disk.
+const keySweepInterval = time.Second
+
 // Option configures OpenResponses.
 type Option func(*responsesOptions)
 
@@ -89,8 +94,21 @@ type SQLiteResponses struct {
 
 	mu     sync.Mutex
 	db     *sql.DB
+	stmts  *statements
 	mode   JournalMode
 	closed bool
+	// rows is the number of stored responses. It is read from the table
+	// when a connection is opened, and a write adjusts it only after its
+	// transaction commits.
+	//
+	// NOTE: this instance must be the only writer of the file. Rows that
+	// another process inserts or deletes are not counted until the next
+	// reopen, so until then the table can exceed the limit, or eviction
+	// can delete more rows than the limit calls for.
+	rows int
+	// lastKeySweep is when Put last deleted every expired idempotency key,
+	// in unix nanoseconds of the store clock, or 0 before the first time.
+	lastKeySweep int64
 	// readOnlyConn is set when a write failed because SQLite opened the
 	// file read-only. The next write reopens it if it is writable again.
 	readOnlyConn bool
@@ -133,6 +151,7 @@ func OpenResponses(
 		now:        options.now,
 	}
 	if err := s.init(context.Background()); err != nil {
+		_ = s.stmts.close()
 		_ = db.Close()
 		return nil, err
 	}
@@ -155,6 +174,22 @@ func (s *SQLiteResponses) init(ctx context.Context) error {
 	if err := row.Scan(&s.lastTick); err != nil {
 		return classify(fmt.Errorf("reading access times: %w", err))
 	}
+	return s.prepare(ctx)
+}
+
+// prepare prepares the statements on s.db and reads the number of stored
+// responses. It runs whenever s.db is a new connection.
+func (s *SQLiteResponses) prepare(ctx context.Context) error {
+	stmts, err := prepareStatements(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	var rows int
+	if err := stmts.countResponses.QueryRowContext(ctx).Scan(&rows); err != nil {
+		_ = stmts.close()
+		return classify(fmt.Errorf("counting responses: %w", err))
+	}
+	s.stmts, s.rows = stmts, rows
 	return nil
 }
 
@@ -223,13 +258,14 @@ func (s *SQLiteResponses) putBatch(
 		return 0, classify(fmt.Errorf("beginning write: %w", err))
 	}
 	defer func() { _ = tx.Rollback() }()
+	bound := &txStatements{tx: tx}
 
-	rejected := 0
+	rejected, inserted := 0, 0
 	for i := range rs {
 		if errs[i] != nil {
 			continue
 		}
-		err := s.putOne(ctx, tx, &rs[i])
+		added, err := s.putOne(ctx, bound, &rs[i])
 		if errors.Is(err, ErrIDInUse) {
 			errs[i] = err
 			rejected++
@@ -238,54 +274,62 @@ func (s *SQLiteResponses) putBatch(
 		if err != nil {
 			return 0, err
 		}
+		inserted += added
 	}
-	if err := s.evict(ctx, tx); err != nil {
+	rows, err := s.evict(ctx, bound, s.rows+inserted)
+	if err != nil {
 		return 0, err
 	}
-	if err := s.deleteExpiredKeys(ctx, tx); err != nil {
+	swept, err := s.sweepKeys(ctx, bound)
+	if err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, classify(fmt.Errorf("committing responses: %w", err))
 	}
+	s.rows = rows
+	if swept != 0 {
+		s.lastKeySweep = swept
+	}
 	return rejected, nil
 }
 
-func (s *SQLiteResponses) putOne(ctx context.Context, tx *sql.Tx, r *messages.StoredResponse) error {
+// putOne writes one response in tx and returns 1 when it inserted a row,
+// or 0 when it replaced one.
+func (s *SQLiteResponses) putOne(
+	ctx context.Context, tx *txStatements, r *messages.StoredResponse,
+) (int, error) {
 	var owner string
-	row := tx.QueryRowContext(ctx, "SELECT session_key FROM responses WHERE id = ?", r.ID)
+	row := tx.stmt(ctx, s.stmts.responseOwner).QueryRowContext(ctx, r.ID)
 	err := row.Scan(&owner)
+	inserted := 0
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		err = s.insertResponse(ctx, tx, r)
+		inserted = 1
 	case err != nil:
-		return classify(fmt.Errorf("reading response %s: %w", r.ID, err))
+		return 0, classify(fmt.Errorf("reading response %s: %w", r.ID, err))
 	case owner != r.SessionKey:
-		return fmt.Errorf("response %s: %w", r.ID, ErrIDInUse)
+		return 0, fmt.Errorf("response %s: %w", r.ID, ErrIDInUse)
 	default:
 		err = s.replaceResponse(ctx, tx, r)
 	}
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if r.Conversation == "" {
-		return nil
+		return inserted, nil
 	}
-	return s.pointConversation(ctx, tx, r)
+	return inserted, s.pointConversation(ctx, tx, r)
 }
 
 // insertResponse inserts a new response as the next turn of its thread.
-// The sequence number is read from the end of the (thread_key, seq) index,
-// which costs the same however long the thread is.
-func (s *SQLiteResponses) insertResponse(ctx context.Context, tx *sql.Tx, r *messages.StoredResponse) error {
+func (s *SQLiteResponses) insertResponse(
+	ctx context.Context, tx *txStatements, r *messages.StoredResponse,
+) error {
 	tick := s.tick()
 	thread := threadKey(r.ID)
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO responses (id, session_key, thread_key, seq, previous_id, status,
-			instructions, body, history, created_at, accessed_at)
-		VALUES (?, ?, ?, COALESCE((SELECT seq FROM responses WHERE thread_key = ?
-				ORDER BY seq DESC LIMIT 1), 0) + 1,
-			?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.stmt(ctx, s.stmts.insertResponse).ExecContext(ctx,
 		r.ID, r.SessionKey, thread, thread, nullIfEmpty(r.PreviousID), r.Status,
 		nullIfEmpty(r.Instructions), []byte(r.Body), historyBlob(r.History),
 		s.createdAt(r, tick), tick)
@@ -297,12 +341,11 @@ func (s *SQLiteResponses) insertResponse(ctx context.Context, tx *sql.Tx, r *mes
 
 // replaceResponse overwrites a stored response in place, keeping its
 // thread and sequence number, and its creation time unless r sets one.
-func (s *SQLiteResponses) replaceResponse(ctx context.Context, tx *sql.Tx, r *messages.StoredResponse) error {
+func (s *SQLiteResponses) replaceResponse(
+	ctx context.Context, tx *txStatements, r *messages.StoredResponse,
+) error {
 	tick := s.tick()
-	_, err := tx.ExecContext(ctx, `
-		UPDATE responses SET previous_id = ?, status = ?, instructions = ?, body = ?,
-			history = ?, created_at = COALESCE(?, created_at), accessed_at = ?
-		WHERE id = ?`,
+	_, err := tx.stmt(ctx, s.stmts.replaceResponse).ExecContext(ctx,
 		nullIfEmpty(r.PreviousID), r.Status, nullIfEmpty(r.Instructions), []byte(r.Body),
 		historyBlob(r.History), nullTime(r.CreatedAt), tick, r.ID)
 	if err != nil {
@@ -311,12 +354,10 @@ func (s *SQLiteResponses) replaceResponse(ctx context.Context, tx *sql.Tx, r *me
 	return nil
 }
 
-func (s *SQLiteResponses) pointConversation(ctx context.Context, tx *sql.Tx, r *messages.StoredResponse) error {
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO conversations (session_key, name, response_id, updated_at)
-		VALUES (?, ?, ?, ?)
-		ON CONFLICT (session_key, name)
-		DO UPDATE SET response_id = excluded.response_id, updated_at = excluded.updated_at`,
+func (s *SQLiteResponses) pointConversation(
+	ctx context.Context, tx *txStatements, r *messages.StoredResponse,
+) error {
+	_, err := tx.stmt(ctx, s.stmts.pointConversation).ExecContext(ctx,
 		r.SessionKey, r.Conversation, r.ID, s.lastTick)
 	if err != nil {
 		return classify(fmt.Errorf("pointing conversation at response %s: %w", r.ID, err))
@@ -324,38 +365,68 @@ func (s *SQLiteResponses) pointConversation(ctx context.Context, tx *sql.Tx, r *
 	return nil
 }
 
-// evict deletes the least recently used responses beyond the limit. The
+// evict deletes the least recently used responses beyond the limit, given
+// the number of rows in tx before it, and returns the number after it. The
 // foreign key on conversations deletes the names pointing at them.
-func (s *SQLiteResponses) evict(ctx context.Context, tx *sql.Tx) error {
-	var count int
-	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM responses").Scan(&count); err != nil {
-		return classify(fmt.Errorf("counting responses: %w", err))
-	}
-	excess := count - s.max
+func (s *SQLiteResponses) evict(ctx context.Context, tx *txStatements, rows int) (int, error) {
+	excess := rows - s.max
 	if excess <= 0 {
-		return nil
+		return rows, nil
 	}
-	_, err := tx.ExecContext(ctx, `
-		DELETE FROM responses WHERE id IN (
-			SELECT id FROM responses ORDER BY accessed_at LIMIT ?)`, excess)
+	res, err := tx.stmt(ctx, s.stmts.evict).ExecContext(ctx, excess)
 	if err != nil {
-		return classify(fmt.Errorf("evicting %d responses: %w", excess, err))
+		return 0, classify(fmt.Errorf("evicting %d responses: %w", excess, err))
+	}
+	evicted, err := res.RowsAffected()
+	if err != nil {
+		return 0, classify(fmt.Errorf("evicting %d responses: %w", excess, err))
 	}
 	if ce := s.logger.Check(zap.DebugLevel, "evicted responses"); ce != nil {
-		ce.Write(zap.Int("evicted", excess), zap.Int("max_responses", s.max))
+		ce.Write(zap.Int64("evicted", evicted), zap.Int("max_responses", s.max))
 	}
-	return nil
+	if evicted == int64(excess) {
+		return rows - excess, nil
+	}
+	return s.recount(ctx, tx, rows)
 }
 
-func (s *SQLiteResponses) deleteExpiredKeys(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, `
-		DELETE FROM idempotency WHERE (session_key, key) IN (
-			SELECT session_key, key FROM idempotency WHERE expires_at <= ? LIMIT ?)`,
-		s.now().UnixNano(), expiredBatch)
+// recount counts the rows in tx after an eviction deleted fewer rows than
+// the in-memory count called for, which means that count was wrong.
+func (s *SQLiteResponses) recount(
+	ctx context.Context, tx *txStatements, expected int,
+) (int, error) {
+	var rows int
+	err := tx.stmt(ctx, s.stmts.countResponses).QueryRowContext(ctx).Scan(&rows)
 	if err != nil {
-		return classify(fmt.Errorf("deleting expired idempotency keys: %w", err))
+		return 0, classify(fmt.Errorf("counting responses: %w", err))
 	}
-	return nil
+	s.logger.Warn("response count was out of step with the table; recounted it",
+		zap.Int("expected_responses", expected), zap.Int("responses", rows))
+	return rows, nil
+}
+
+// sweepKeys deletes up to expiredBatch expired idempotency keys, unless
+// the last sweep that left none behind was less than keySweepInterval
+// ago. It returns the sweep time when no expired key is left, to be
+// recorded after the transaction commits, and 0 otherwise.
+func (s *SQLiteResponses) sweepKeys(ctx context.Context, tx *txStatements) (int64, error) {
+	now := s.now().UnixNano()
+	since := now - s.lastKeySweep
+	if s.lastKeySweep != 0 && since >= 0 && since < int64(keySweepInterval) {
+		return 0, nil
+	}
+	res, err := tx.stmt(ctx, s.stmts.deleteExpiredKeys).ExecContext(ctx, now, expiredBatch)
+	if err != nil {
+		return 0, classify(fmt.Errorf("deleting expired idempotency keys: %w", err))
+	}
+	deleted, err := res.RowsAffected()
+	if err != nil {
+		return 0, classify(fmt.Errorf("deleting expired idempotency keys: %w", err))
+	}
+	if deleted >= expiredBatch {
+		return 0, nil
+	}
+	return now, nil
 }
 
 // Get implements Responses.
@@ -384,11 +455,7 @@ func (s *SQLiteResponses) selectResponse(ctx context.Context, sessionKey, id str
 		body, history                        []byte
 	)
 	r := &messages.StoredResponse{ID: id, SessionKey: sessionKey}
-	row := s.db.QueryRowContext(ctx, `
-		SELECT previous_id, status, instructions, body, history, created_at,
-			(SELECT name FROM conversations
-			 WHERE response_id = responses.id ORDER BY updated_at DESC, name LIMIT 1)
-		FROM responses WHERE id = ? AND session_key = ?`, id, sessionKey)
+	row := s.stmts.selectResponse.QueryRowContext(ctx, id, sessionKey)
 	err := row.Scan(&previous, &r.Status, &instructions, &body, &history, &createdAt, &conversation)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, responseNotFound(id)
@@ -415,7 +482,7 @@ func (s *SQLiteResponses) touch(ctx context.Context, id string) {
 	if err := s.ready(true); err != nil {
 		return
 	}
-	_, err := s.db.ExecContext(ctx, "UPDATE responses SET accessed_at = ? WHERE id = ?", s.tick(), id)
+	_, err := s.stmts.touch.ExecContext(ctx, s.tick(), id)
 	s.noteWriteError(err)
 	if err != nil && !s.touchFailing {
 		s.touchFailing = true
@@ -438,8 +505,7 @@ func (s *SQLiteResponses) Delete(ctx context.Context, sessionKey, id string) err
 	if !validResponseID(id) {
 		return responseNotFound(id)
 	}
-	res, err := s.db.ExecContext(ctx,
-		"DELETE FROM responses WHERE id = ? AND session_key = ?", id, sessionKey)
+	res, err := s.stmts.deleteResponse.ExecContext(ctx, id, sessionKey)
 	s.noteWriteError(err)
 	if err != nil {
 		return classify(fmt.Errorf("deleting response %s: %w", id, err))
@@ -451,6 +517,7 @@ func (s *SQLiteResponses) Delete(ctx context.Context, sessionKey, id string) err
 	if n == 0 {
 		return responseNotFound(id)
 	}
+	s.rows = max(s.rows-int(n), 0)
 	return nil
 }
 
@@ -463,9 +530,7 @@ func (s *SQLiteResponses) Conversation(ctx context.Context, sessionKey, name str
 	}
 
 	var id string
-	row := s.db.QueryRowContext(ctx,
-		"SELECT response_id FROM conversations WHERE session_key = ? AND name = ?",
-		sessionKey, name)
+	row := s.stmts.conversation.QueryRowContext(ctx, sessionKey, name)
 	err := row.Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("conversation %q: %w", clip(name), messages.ErrNotFound)
@@ -485,7 +550,7 @@ func (s *SQLiteResponses) Count(ctx context.Context) (int, error) {
 	}
 
 	var n int
-	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM responses").Scan(&n); err != nil {
+	if err := s.stmts.countResponses.QueryRowContext(ctx).Scan(&n); err != nil {
 		return 0, classify(fmt.Errorf("counting responses: %w", err))
 	}
 	return n, nil
@@ -505,7 +570,7 @@ func (s *SQLiteResponses) Close() error {
 	if s.db == nil {
 		return nil
 	}
-	if err := s.db.Close(); err != nil {
+	if err := s.closeConn(); err != nil {
 		return classify(fmt.Errorf("closing database %s: %w", s.path, err))
 	}
 	return nil

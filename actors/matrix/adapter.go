@@ -38,7 +38,7 @@ type connFailed struct {
 	err  *messages.PlatformError
 }
 
-// New returns an adapter for the gateway to start; it opens nothing.
+// New returns an adapter for the gateway to start. It opens nothing.
 func New(settings Settings, env gateway.Env) *Adapter {
 	log := env.Logger
 	if log == nil {
@@ -72,6 +72,7 @@ func (a *Adapter) start(ctx actor.Context) {
 		lifecycle.MustFail(ctx, perr)
 		return
 	}
+
 	if a.env.Sessions == nil {
 		lifecycle.MustFail(ctx, &messages.PlatformError{
 			Platform: Name, Code: CodeSessionsUnavailable, Retryable: true, Cause: ErrNoSessions,
@@ -82,6 +83,7 @@ func (a *Adapter) start(ctx actor.Context) {
 	if warning := a.settings.Matrix.AccessWarning(); warning != "" {
 		a.log.Warn(warning)
 	}
+
 	s := a.settings.withDefaults()
 	c, err := newConn(s, ctx.ActorSystem(), ctx.Self(), a.env.Sessions, a.log)
 	if err != nil {
@@ -91,6 +93,7 @@ func (a *Adapter) start(ctx actor.Context) {
 		})
 		return
 	}
+
 	a.core = chat.NewCore(chatConfig(s, c.typing), ctx.ActorSystem(), a.env, c.send)
 	a.core.SetBotName(localpart(s.Matrix.UserID))
 	a.conn = c
@@ -137,7 +140,7 @@ func (a *Adapter) connFailed(ctx actor.Context, msg *connFailed) {
 }
 
 // sendMessage serves a SendMessage from another actor through the chat
-// core's rate limits; before the start it answers with an error.
+// core's rate limits. Before the start it replies with ErrNotConnected.
 func (a *Adapter) sendMessage(ctx actor.Context, msg *messages.SendMessage) {
 	if a.core == nil {
 		ctx.Respond(&messages.SendMessageReply{RequestID: msg.RequestID, Err: ErrNotConnected})

@@ -16,7 +16,7 @@ import (
 // retries. It is longer than the chat sender's retries last.
 const txnTTL = 10 * time.Minute
 
-// maxCacheEntries bounds the transaction and sender caches; beyond it the
+// maxCacheEntries bounds the transaction and sender caches. Beyond it the
 // oldest entries are dropped.
 const maxCacheEntries = 1024
 

@@ -21,7 +21,7 @@ import (
 const userAgent = "actorgate"
 
 // conn is one login to the homeserver and the goroutine that syncs it.
-// The adapter builds a new conn for every start; stop and wait end it.
+// The adapter builds a new conn for every start, and stop and finish end it.
 type conn struct {
 	s         Settings
 	cli       *mautrix.Client
@@ -47,7 +47,7 @@ type conn struct {
 	coreClosed chan struct{}
 	closeOnce  sync.Once
 	// drained is closed when the sync goroutine stops recording answered
-	// messages; a turn that finishes later is not recorded.
+	// messages. A turn that finishes later is not recorded.
 	drained chan struct{}
 	done    chan struct{}
 
@@ -57,7 +57,7 @@ type conn struct {
 	encrypted map[id.RoomID]bool
 }
 
-// newConn builds the client; it opens no connection and starts nothing.
+// newConn builds the client. It opens no connection and starts nothing.
 func newConn(
 	s Settings, system *actor.ActorSystem, self, sessions *actor.PID, log *zap.Logger,
 ) (*conn, error) {

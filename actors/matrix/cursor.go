@@ -28,7 +28,7 @@ const storeTimeout = 10 * time.Second
 // value, so that they always agree.
 type syncState struct {
 	// NextBatch is the since token of the oldest sync batch that has not
-	// been fully answered; empty before the first sync of the account.
+	// been fully answered, or empty before the first sync of the account.
 	NextBatch string `json:"next_batch"`
 	// Handled lists the events after NextBatch that were answered
 	// already, so that a restart does not answer them again.

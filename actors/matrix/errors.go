@@ -7,7 +7,7 @@ import (
 )
 
 // Codes of the platform errors this adapter escalates. The fatal ones
-// need a configuration change and a reload; the retryable ones make the
+// need a configuration change and a reload, and the retryable ones make the
 // gateway restart the adapter with backoff.
 const (
 	// CodeConfigInvalid (fatal): a setting is missing or malformed, or
@@ -32,7 +32,7 @@ const (
 // Sentinel errors. Compare with errors.Is.
 var (
 	// ErrNotConnected is returned by sends before the adapter has logged
-	// in; the chat sender retries them.
+	// in, and the chat sender retries them.
 	ErrNotConnected = errors.New("not logged in to the homeserver yet")
 	// ErrNoSessions is the cause escalated when the gateway started the
 	// adapter without a sessions store.

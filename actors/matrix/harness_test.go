@@ -285,7 +285,7 @@ func (p *person) say(room id.RoomID, text string) id.EventID {
 	return resp.EventID
 }
 
-// membership returns the membership of user in room, as p sees it.
+// membership returns the membership of user in room, read as p.
 func (p *person) membership(room id.RoomID, user string) event.Membership {
 	p.t.Helper()
 	ctx, cancel := p.ctx()
@@ -354,7 +354,7 @@ func texts(events []*event.Event) []string {
 }
 
 // waitText waits until sender has sent a message with body text to room
-// and returns it. On a timeout it fails with what sender said instead.
+// and returns it. On a timeout it fails with the messages sender sent.
 func (p *person) waitText(room id.RoomID, sender, text string) *event.Event {
 	p.t.Helper()
 	deadline := time.Now().Add(waitLimit)
@@ -366,7 +366,7 @@ func (p *person) waitText(room id.RoomID, sender, text string) *event.Event {
 			}
 		}
 		if time.Now().After(deadline) {
-			p.t.Fatalf("timed out after %s waiting for %s to say %s; it said %q",
+			p.t.Fatalf("timed out after %s waiting for %s to send %s; it sent %q",
 				waitLimit, sender, quote(text), texts(said))
 		}
 		time.Sleep(25 * time.Millisecond)

@@ -12,8 +12,8 @@ import (
 
 // acceptInvites joins the rooms that an allowed user invited the bot to,
 // in room id order, and ignores the other invites. It returns the error
-// of a join that may work later; a join the homeserver refused is logged
-// and skipped.
+// of a join that may work later. A join that the homeserver refused is
+// logged and skipped.
 func (c *conn) acceptInvites(invites map[id.RoomID]*mautrix.SyncInvitedRoom) error {
 	rooms := make([]id.RoomID, 0, len(invites))
 	for roomID := range invites {

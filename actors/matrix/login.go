@@ -74,10 +74,10 @@ func (c *conn) loginPassword(deviceID string) *messages.PlatformError {
 	return nil
 }
 
-// loginError types a failed login: a rejection (401, 403) is fatal with
-// code, saying what was rejected and the fix; an unreachable or
-// overloaded homeserver is retryable; any other answer means the URL is
-// not a Matrix client API.
+// loginError types a failed login. A rejection (401, 403) is fatal with
+// code, and its message says what was rejected and the fix. An
+// unreachable or overloaded homeserver is retryable. Any other response
+// means that the URL is not a Matrix client API, which is fatal too.
 func (c *conn) loginError(err error, code, rejected, fix string) *messages.PlatformError {
 	status := httpStatus(err)
 	switch {
@@ -108,7 +108,7 @@ func httpStatus(err error) int {
 }
 
 // transientStatus reports whether a request that failed with status may
-// succeed later unchanged: no answer at all, a timeout, a rate limit or a
+// succeed later unchanged: no response at all, a timeout, a rate limit or a
 // server error.
 func transientStatus(status int) bool {
 	return status == 0 || status == http.StatusRequestTimeout ||
@@ -116,7 +116,7 @@ func transientStatus(status int) bool {
 }
 
 // errCode returns the Matrix error code of a failed request, such as
-// M_FORBIDDEN, or "HTTP <status>" when the answer had none.
+// M_FORBIDDEN, or "HTTP <status>" when the response had none.
 func errCode(err error, status int) string {
 	var herr mautrix.HTTPError
 	if errors.As(err, &herr) && herr.RespError != nil && herr.RespError.ErrCode != "" {

@@ -253,8 +253,10 @@ func (b *gatedBackend) Run(
 	if strings.Contains(last, "slow") && b.gated.Add(1) == 1 {
 		close(b.started)
 		<-ctx.Done()
-		return messages.AgentReply{RequestID: req.RequestID, FinishReason: messages.FinishError,
-			Err: &messages.AgentError{Code: "cancelled", Message: ctx.Err().Error()}}
+		return messages.AgentReply{
+			RequestID: req.RequestID, FinishReason: messages.FinishError,
+			Err: &messages.AgentError{Code: "cancelled", Message: ctx.Err().Error()},
+		}
 	}
 	return b.echo.Run(ctx, req, emit)
 }
@@ -320,7 +322,7 @@ func TestHomeserverCrashLosesAndRepeatsNothing(t *testing.T) {
 	}
 }
 
-// checkTexts compares what the bot said in a room with want.
+// checkTexts compares the bot's messages in a room with want.
 func checkTexts(t *testing.T, room string, got []string, want ...string) {
 	t.Helper()
 	if strings.Join(got, "|") != strings.Join(want, "|") {

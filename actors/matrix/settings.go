@@ -24,9 +24,9 @@ const Name = "matrix"
 // Defaults applied to zero Settings fields.
 const (
 	// DefaultLimit is the longest message the adapter sends, in UTF-8
-	// bytes; longer answers are split. The Matrix spec caps a whole event
-	// at 65536 bytes of JSON, and escaping can double the size of a text
-	// (quotes and backslashes); 16000 bytes leave room for both.
+	// bytes. Longer answers are split. The Matrix spec caps a whole event
+	// at 65536 bytes of JSON, and JSON escaping can double the size of a
+	// text of quotes and backslashes, so 16000 bytes leave room for both.
 	DefaultLimit = 16000
 	// DefaultSyncTimeout is how long one /sync request waits for events.
 	DefaultSyncTimeout = 30 * time.Second
@@ -55,20 +55,20 @@ type Settings struct {
 	// Sessions supplies the history length and whether group rooms keep
 	// one conversation per user.
 	Sessions config.SessionsConfig
-	// AgentTimeout bounds one agent run; zero means the chat default.
+	// AgentTimeout bounds one agent run. Zero means the chat default.
 	AgentTimeout time.Duration
-	// SyncTimeout is how long one /sync request waits for events; zero
+	// SyncTimeout is how long one /sync request waits for events. Zero
 	// means DefaultSyncTimeout.
 	SyncTimeout time.Duration
-	// RequestTimeout bounds every request except /sync; zero means
+	// RequestTimeout bounds every request except /sync. Zero means
 	// DefaultRequestTimeout.
 	RequestTimeout time.Duration
-	// Limit is the longest message sent, in UTF-8 bytes; zero means
+	// Limit is the longest message sent, in UTF-8 bytes. Zero means
 	// DefaultLimit.
 	Limit int
-	// Limits bounds the outgoing message rate; nil means DefaultLimits.
+	// Limits bounds the outgoing message rate, DefaultLimits when nil.
 	Limits *chat.Limits
-	// Retry sets how failed sends are retried; zero fields take
+	// Retry sets how failed sends are retried. Zero fields take
 	// chat.DefaultRetry's values.
 	Retry chat.RetryPolicy
 }
@@ -219,7 +219,7 @@ var fingerprintSalt = func() []byte {
 func fingerprint(s Settings) string {
 	m := s.Matrix
 	b, err := json.Marshal(struct {
-		Homeserver, UserID, AccessToken, Password string
+		Homeserver, UserID                        string
 		AllowedUsers                              []string
 		AllowAllUsers                             bool
 		Sessions                                  config.SessionsConfig
@@ -228,15 +228,17 @@ func fingerprint(s Settings) string {
 		Limits                                    *chat.Limits
 		Retry                                     chat.RetryPolicy
 	}{
-		m.Homeserver, m.UserID, m.AccessToken, m.Password, m.AllowedUsers, m.AllowAllUsers,
-		s.Sessions, int64(s.AgentTimeout), int64(s.SyncTimeout), int64(s.RequestTimeout),
+		m.Homeserver, m.UserID, m.AllowedUsers, m.AllowAllUsers, s.Sessions,
+		int64(s.AgentTimeout), int64(s.SyncTimeout), int64(s.RequestTimeout),
 		s.Limit, s.Limits, s.Retry,
 	})
 	if err != nil {
 		return ""
 	}
 	h := sha256.New()
-	h.Write(fingerprintSalt)
-	h.Write(b)
+	for _, part := range [][]byte{fingerprintSalt, b, []byte(m.AccessToken), []byte(m.Password)} {
+		h.Write(part)
+		h.Write([]byte{0})
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -24,23 +24,37 @@ func TestPlatformRejectsUnusableSettings(t *testing.T) {
 		code    string
 		mention string
 	}{
-		{"no homeserver", func(s *matrix.Settings) { s.Matrix.Homeserver = "" },
-			matrix.CodeConfigInvalid, "MATRIX_HOMESERVER"},
-		{"homeserver without scheme", func(s *matrix.Settings) { s.Matrix.Homeserver = "matrix.example.org" },
-			matrix.CodeConfigInvalid, "MATRIX_HOMESERVER"},
+		{
+			"no homeserver", func(s *matrix.Settings) { s.Matrix.Homeserver = "" },
+			matrix.CodeConfigInvalid, "MATRIX_HOMESERVER",
+		},
+		{
+			"homeserver without scheme", func(s *matrix.Settings) { s.Matrix.Homeserver = "matrix.example.org" },
+			matrix.CodeConfigInvalid, "MATRIX_HOMESERVER",
+		},
 		{"homeserver with credentials", func(s *matrix.Settings) {
 			s.Matrix.Homeserver = "https://bot:secret@matrix.example.org"
 		}, matrix.CodeConfigInvalid, "MATRIX_HOMESERVER"},
-		{"homeserver with query", func(s *matrix.Settings) { s.Matrix.Homeserver = "https://m.example.org/?a=b" },
-			matrix.CodeConfigInvalid, "MATRIX_HOMESERVER"},
-		{"user id without server", func(s *matrix.Settings) { s.Matrix.UserID = "@bot" },
-			matrix.CodeConfigInvalid, "MATRIX_USER_ID"},
-		{"user id without at sign", func(s *matrix.Settings) { s.Matrix.UserID = "bot:example.org" },
-			matrix.CodeConfigInvalid, "MATRIX_USER_ID"},
-		{"no credentials", func(s *matrix.Settings) { s.Matrix.AccessToken = "" },
-			matrix.CodeConfigInvalid, "MATRIX_PASSWORD"},
-		{"placeholder token", func(s *matrix.Settings) { s.Matrix.AccessToken = "changeme" },
-			matrix.CodeTokenInvalid, "MATRIX_ACCESS_TOKEN"},
+		{
+			"homeserver with query", func(s *matrix.Settings) { s.Matrix.Homeserver = "https://m.example.org/?a=b" },
+			matrix.CodeConfigInvalid, "MATRIX_HOMESERVER",
+		},
+		{
+			"user id without server", func(s *matrix.Settings) { s.Matrix.UserID = "@bot" },
+			matrix.CodeConfigInvalid, "MATRIX_USER_ID",
+		},
+		{
+			"user id without at sign", func(s *matrix.Settings) { s.Matrix.UserID = "bot:example.org" },
+			matrix.CodeConfigInvalid, "MATRIX_USER_ID",
+		},
+		{
+			"no credentials", func(s *matrix.Settings) { s.Matrix.AccessToken = "" },
+			matrix.CodeConfigInvalid, "MATRIX_PASSWORD",
+		},
+		{
+			"placeholder token", func(s *matrix.Settings) { s.Matrix.AccessToken = "changeme" },
+			matrix.CodeTokenInvalid, "MATRIX_ACCESS_TOKEN",
+		},
 		{"placeholder password", func(s *matrix.Settings) {
 			s.Matrix.AccessToken = ""
 			s.Matrix.Password = "changeme"
@@ -48,8 +62,10 @@ func TestPlatformRejectsUnusableSettings(t *testing.T) {
 		{"allowlist entry without server", func(s *matrix.Settings) {
 			s.Matrix.AllowedUsers = []string{"@alice:example.org", "bob"}
 		}, matrix.CodeConfigInvalid, "MATRIX_ALLOWED_USERS"},
-		{"negative limit", func(s *matrix.Settings) { s.Limit = -1 },
-			matrix.CodeConfigInvalid, "limit"},
+		{
+			"negative limit", func(s *matrix.Settings) { s.Limit = -1 },
+			matrix.CodeConfigInvalid, "limit",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

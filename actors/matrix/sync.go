@@ -22,7 +22,7 @@ var syncFilter = fmt.Sprintf(`{"room":{"timeline":{"limit":%d},"ephemeral":{"typ
 	DefaultTimelineLimit)
 
 // maxRateLimitWait bounds how long the loop waits when the homeserver
-// rate-limits /sync; a longer wait fails the connection instead.
+// rate-limits /sync. A longer wait fails the connection instead.
 const maxRateLimitWait = 5 * time.Minute
 
 // syncResult is one outcome of the fetch goroutine: a batch, or the error
@@ -88,7 +88,7 @@ func (c *conn) fetch(ctx context.Context, since string, out chan<- syncResult) {
 }
 
 // syncOnce sends one /sync request. The first sync of an account returns
-// at once; later ones wait up to SyncTimeout for new events.
+// at once, and later ones wait up to SyncTimeout for new events.
 func (c *conn) syncOnce(ctx context.Context, since string) (*mautrix.RespSync, error) {
 	wait := c.s.SyncTimeout
 	if since == "" {

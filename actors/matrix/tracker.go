@@ -2,6 +2,7 @@ package matrix
 
 import (
 	"errors"
+	"maps"
 
 	"go.uber.org/zap"
 
@@ -10,7 +11,7 @@ import (
 )
 
 // maxPending bounds the messages handed to the chat core and not yet
-// answered; while it is reached the tracker takes no new batch, and the
+// answered. While it is reached, the tracker takes no new batch and the
 // fetch goroutine waits.
 const maxPending = 256
 
@@ -24,7 +25,7 @@ const maxPending = 256
 type tracker struct {
 	// stored is the next_batch token last stored.
 	stored string
-	// handled holds the events after stored that are answered.
+	// handled contains the events after stored that are answered.
 	handled map[string]bool
 	// open lists the batches not fully answered, oldest first.
 	open []*openBatch
@@ -86,19 +87,18 @@ func (c *conn) takeBatch(t *tracker, res syncResult) *messages.PlatformError {
 		}
 	}
 	b := &openBatch{next: res.resp.NextBatch}
+	t.open = append(t.open, b)
 	for _, m := range c.collect(res.resp, res.initial) {
+		b.events = append(b.events, m.MessageID)
 		if t.handled[m.MessageID] {
-			b.events = append(b.events, m.MessageID)
 			continue
 		}
 		if !c.submit(t, m) {
 			return nil
 		}
-		b.events = append(b.events, m.MessageID)
 		t.batchOf[m.MessageID] = b
 		b.left++
 	}
-	t.open = append(t.open, b)
 	if c.log.Core().Enabled(zap.DebugLevel) {
 		c.log.Debug("sync batch taken", zap.Int("messages", len(b.events)),
 			zap.Int("submitted", b.left), zap.Bool("initial", res.initial))
@@ -167,22 +167,28 @@ func (c *conn) answered(t *tracker, eventID string) *messages.PlatformError {
 }
 
 // advance moves the stored cursor past the leading batches that are fully
-// answered and forgets their events.
+// answered and forgets their events. When the store fails, the tracker
+// stays as it was, and the next answered message tries again.
 func (c *conn) advance(t *tracker) *messages.PlatformError {
-	next := t.stored
-	for len(t.open) > 0 && t.open[0].left == 0 {
-		for _, e := range t.open[0].events {
-			delete(t.handled, e)
-		}
-		next = t.open[0].next
-		t.open = t.open[1:]
+	n, next := 0, t.stored
+	for n < len(t.open) && t.open[n].left == 0 {
+		next = t.open[n].next
+		n++
 	}
-	if next == t.stored {
+	if n == 0 {
 		return nil
 	}
-	if err := c.saveSync(next, t.handled); err != nil {
-		return sessionsError("storing the sync cursor", err)
+	handled := maps.Clone(t.handled)
+	for _, b := range t.open[:n] {
+		for _, e := range b.events {
+			delete(handled, e)
+		}
 	}
-	t.stored = next
+	if next != t.stored {
+		if err := c.saveSync(next, handled); err != nil {
+			return sessionsError("storing the sync cursor", err)
+		}
+	}
+	t.open, t.handled, t.stored = t.open[n:], handled, next
 	return nil
 }

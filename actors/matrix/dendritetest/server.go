@@ -30,15 +30,15 @@ const (
 	GenerateKeysBinary  = "generate-keys"
 )
 
-// EnvTests, when set to any value, makes a missing binary fail the test
-// instead of skipping it.
+// EnvTests, when set to a non-empty value, makes a missing binary fail the
+// test instead of skipping it.
 const EnvTests = "ACTORGATE_MATRIX_TESTS"
 
 // EnvBinDir overrides the folder the binaries are looked up in.
 const EnvBinDir = "ACTORGATE_BIN_DIR"
 
 // readyTimeout bounds how long Start and Restart wait for the client API
-// to answer. Dendrite runs its database migrations first, which takes a
+// to respond. Dendrite runs its database migrations first, which takes a
 // few seconds on a busy 2-core machine. It is a deadline for a failing
 // test, not a timing assertion.
 const readyTimeout = 2 * time.Minute
@@ -107,7 +107,7 @@ func Require(t testing.TB) {
 	}
 	msg := fmt.Sprintf("Dendrite binaries missing from %s: %s; build them with "+
 		"scripts/dendrite.sh", BinDir(), strings.Join(missing, ", "))
-	if _, set := os.LookupEnv(EnvTests); set {
+	if os.Getenv(EnvTests) != "" {
 		t.Fatalf("%s (%s is set, so the Matrix tests must run)", msg, EnvTests)
 	}
 	t.Skipf("%s, or set %s=1 to make this a failure", msg, EnvTests)
@@ -115,7 +115,7 @@ func Require(t testing.TB) {
 
 // Start generates a configuration and a signing key in a temporary
 // folder, starts Dendrite on a free port of 127.0.0.1 and waits until its
-// client API answers. The server is stopped when the test ends.
+// client API responds. The server is stopped when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
 	Require(t)
@@ -154,9 +154,10 @@ func (s *Server) launch() {
 	if err != nil {
 		s.t.Fatalf("dendritetest: opening the log: %v", err)
 	}
-	defer logFile.Close()
+	defer func() { _ = logFile.Close() }()
 
-	cmd := exec.Command(filepath.Join(s.bin, DendriteBinary),
+	// The binary is the one BinDir names, and every argument is built here.
+	cmd := exec.Command(filepath.Join(s.bin, DendriteBinary), //nolint:gosec // G204, see above
 		"-config", s.conf, "-http-bind-address", "127.0.0.1:"+strconv.Itoa(s.Port))
 	cmd.Dir = s.dir
 	cmd.Env = s.env()
@@ -187,7 +188,7 @@ func (s *Server) env() []string {
 	}
 }
 
-// waitReady polls the versions endpoint until it answers 200, p exits, or
+// waitReady polls the versions endpoint until it returns 200, p exits, or
 // readyTimeout passes.
 func (s *Server) waitReady(p *process) {
 	s.t.Helper()
@@ -203,7 +204,7 @@ func (s *Server) waitReady(p *process) {
 			return
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("dendritetest: dendrite did not answer on %s within %s; log:\n%s",
+			s.t.Fatalf("dendritetest: dendrite did not respond on %s within %s; log:\n%s",
 				s.URL, readyTimeout, s.LogTail())
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -239,7 +240,7 @@ func (s *Server) Kill() {
 }
 
 // Restart starts the server again with the same port, configuration and
-// databases, after Kill or Stop, and waits until it answers.
+// databases, after Kill or Stop, and waits until it responds.
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.mu.Lock()
@@ -288,7 +289,8 @@ func (s *Server) signal(sig syscall.Signal, wait time.Duration) bool {
 // tool runs one of Dendrite's command-line tools with stdin as its input
 // and returns its combined output.
 func (s *Server) tool(name string, stdin []byte, args ...string) ([]byte, error) {
-	cmd := exec.Command(filepath.Join(s.bin, name), args...)
+	// name is one of the binary names above, args are built by the callers.
+	cmd := exec.Command(filepath.Join(s.bin, name), args...) //nolint:gosec // G204, see above
 	cmd.Dir = s.dir
 	cmd.Env = s.env()
 	if stdin != nil {
@@ -337,7 +339,7 @@ func freePort(t testing.TB) int {
 	if err != nil {
 		t.Fatalf("dendritetest: finding a free port: %v", err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	return ln.Addr().(*net.TCPAddr).Port
 }
 

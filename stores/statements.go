@@ -1,0 +1,193 @@
+package stores
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Queries of the response store that run on every request, prepared once
+// per connection by prepareStatements.
+const (
+	queryResponseOwner = "SELECT session_key FROM responses WHERE id = ?"
+
+	// The sequence number is read from the end of the (thread_key, seq)
+	// index, which costs the same however long the thread is.
+	queryInsertResponse = `
+		INSERT INTO responses (id, session_key, thread_key, seq, previous_id, status,
+			instructions, body, history, created_at, accessed_at)
+		VALUES (?, ?, ?, COALESCE((SELECT seq FROM responses WHERE thread_key = ?
+				ORDER BY seq DESC LIMIT 1), 0) + 1,
+			?, ?, ?, ?, ?, ?, ?)`
+
+	queryReplaceResponse = `
+		UPDATE responses SET previous_id = ?, status = ?, instructions = ?, body = ?,
+			history = ?, created_at = COALESCE(?, created_at), accessed_at = ?
+		WHERE id = ?`
+
+	queryPointConversation = `
+		INSERT INTO conversations (session_key, name, response_id, updated_at)
+		VALUES (?, ?, ?, ?)
+		ON CONFLICT (session_key, name)
+		DO UPDATE SET response_id = excluded.response_id, updated_at = excluded.updated_at`
+
+	// Selecting rowids keeps the subquery inside the accessed_at index,
+	// which stores the rowid of each row.
+	queryEvict = `
+		DELETE FROM responses WHERE rowid IN (
+			SELECT rowid FROM responses ORDER BY accessed_at LIMIT ?)`
+
+	queryCountResponses = "SELECT COUNT(*) FROM responses"
+
+	querySelectResponse = `
+		SELECT previous_id, status, instructions, body, history, created_at,
+			(SELECT name FROM conversations
+			 WHERE response_id = responses.id ORDER BY updated_at DESC, name LIMIT 1)
+		FROM responses WHERE id = ? AND session_key = ?`
+
+	queryTouch = "UPDATE responses SET accessed_at = ? WHERE id = ?"
+
+	queryDeleteResponse = "DELETE FROM responses WHERE id = ? AND session_key = ?"
+
+	queryConversation = "SELECT response_id FROM conversations WHERE session_key = ? AND name = ?"
+
+	queryDeleteExpiredKeys = `
+		DELETE FROM idempotency WHERE (session_key, key) IN (
+			SELECT session_key, key FROM idempotency WHERE expires_at <= ? LIMIT ?)`
+
+	queryReadKey = `
+		SELECT fingerprint, state, owner, status, body, expires_at
+		FROM idempotency WHERE session_key = ? AND key = ?`
+
+	queryTakeKey = `
+		INSERT OR REPLACE INTO idempotency (session_key, key, fingerprint, state, owner,
+			status, body, ttl, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, 0, NULL, ?, ?, ?)`
+
+	queryReleaseKey = "DELETE FROM idempotency WHERE session_key = ? AND key = ? AND state = ?"
+
+	// The expiry saturates at the largest int64, so a very long TTL cannot
+	// wrap to an expiry in the past.
+	queryStoreAnswer = `
+		UPDATE idempotency SET state = ?, owner = '', status = ?, body = ?,
+			expires_at = CASE WHEN ? > 9223372036854775807 - ttl THEN 9223372036854775807
+				ELSE ? + ttl END
+		WHERE session_key = ? AND key = ? AND state = ?`
+
+	queryKeyState = "SELECT state FROM idempotency WHERE session_key = ? AND key = ?"
+)
+
+// statements are the prepared forms of the queries above. database/sql
+// prepares each one again by itself if it ever replaces the connection.
+// A method that runs inside a transaction binds a statement to it with
+// tx.StmtContext, which reuses the statement prepared on the connection,
+// or through txStatements when the transaction runs it more than once.
+type statements struct {
+	responseOwner     *sql.Stmt
+	insertResponse    *sql.Stmt
+	replaceResponse   *sql.Stmt
+	pointConversation *sql.Stmt
+	evict             *sql.Stmt
+	countResponses    *sql.Stmt
+	selectResponse    *sql.Stmt
+	touch             *sql.Stmt
+	deleteResponse    *sql.Stmt
+	conversation      *sql.Stmt
+	deleteExpiredKeys *sql.Stmt
+	readKey           *sql.Stmt
+	takeKey           *sql.Stmt
+	releaseKey        *sql.Stmt
+	storeAnswer       *sql.Stmt
+	keyState          *sql.Stmt
+}
+
+// fields pairs each statement with its query.
+func (st *statements) fields() []struct {
+	stmt  **sql.Stmt
+	query string
+} {
+	return []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&st.responseOwner, queryResponseOwner},
+		{&st.insertResponse, queryInsertResponse},
+		{&st.replaceResponse, queryReplaceResponse},
+		{&st.pointConversation, queryPointConversation},
+		{&st.evict, queryEvict},
+		{&st.countResponses, queryCountResponses},
+		{&st.selectResponse, querySelectResponse},
+		{&st.touch, queryTouch},
+		{&st.deleteResponse, queryDeleteResponse},
+		{&st.conversation, queryConversation},
+		{&st.deleteExpiredKeys, queryDeleteExpiredKeys},
+		{&st.readKey, queryReadKey},
+		{&st.takeKey, queryTakeKey},
+		{&st.releaseKey, queryReleaseKey},
+		{&st.storeAnswer, queryStoreAnswer},
+		{&st.keyState, queryKeyState},
+	}
+}
+
+// prepareStatements prepares every statement on db. On error it closes
+// the ones already prepared and returns nil.
+func prepareStatements(ctx context.Context, db *sql.DB) (*statements, error) {
+	st := &statements{}
+	for _, f := range st.fields() {
+		stmt, err := db.PrepareContext(ctx, f.query)
+		if err != nil {
+			_ = st.close()
+			return nil, classify(fmt.Errorf("preparing statement: %w", err))
+		}
+		*f.stmt = stmt
+	}
+	return st, nil
+}
+
+// close closes every prepared statement. It is safe to call twice and on
+// a nil *statements.
+func (st *statements) close() error {
+	if st == nil {
+		return nil
+	}
+	var errs []error
+	for _, f := range st.fields() {
+		if *f.stmt == nil {
+			continue
+		}
+		if err := (*f.stmt).Close(); err != nil {
+			errs = append(errs, err)
+		}
+		*f.stmt = nil
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("closing prepared statements: %w", err)
+	}
+	return nil
+}
+
+// txStatements binds prepared statements to one transaction, each at most
+// once, because every tx.StmtContext call allocates a new binding. The
+// bindings close when the transaction ends.
+type txStatements struct {
+	tx    *sql.Tx
+	bound []boundStatement
+}
+
+type boundStatement struct {
+	prepared *sql.Stmt
+	inTx     *sql.Stmt
+}
+
+// stmt returns prepared bound to the transaction.
+func (b *txStatements) stmt(ctx context.Context, prepared *sql.Stmt) *sql.Stmt {
+	for _, s := range b.bound {
+		if s.prepared == prepared {
+			return s.inTx
+		}
+	}
+	inTx := b.tx.StmtContext(ctx, prepared)
+	b.bound = append(b.bound, boundStatement{prepared: prepared, inTx: inTx})
+	return inTx
+}
