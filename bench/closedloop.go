@@ -42,6 +42,7 @@ func runClosedLoop(ctx context.Context, workers int, cfg loadConfig, maxRows int
 	)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+
 	for range workers {
 		op := newOp()
 		wg.Go(func() {
@@ -62,13 +63,15 @@ func runClosedLoop(ctx context.Context, workers int, cfg loadConfig, maxRows int
 			mu.Unlock()
 		})
 	}
+
 	waitTicking(ctx, cfg.warmup, nil, tick)
 	start := time.Now()
 	phase.Store(phaseMeasure)
 	waitTicking(ctx, cfg.duration, full, tick)
 	phase.Store(phaseDone)
-	res.Elapsed = time.Since(start)
+	elapsed := time.Since(start)
 	wg.Wait()
+	res.Elapsed = elapsed
 	return res
 }
 

@@ -129,6 +129,7 @@ func (h *harness) scenarioDir(name string) (string, error) {
 func (h *harness) runScenario(ctx context.Context, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, scenarioTimeout)
 	defer cancel()
+
 	stopProfile, err := h.profileHarness(name)
 	if err != nil {
 		return err
@@ -141,6 +142,7 @@ func (h *harness) runScenario(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+
 	res.Scenario = name
 	res.StartedAt = started.UTC()
 	res.Seconds = time.Since(started).Seconds()
@@ -148,9 +150,10 @@ func (h *harness) runScenario(ctx context.Context, name string) error {
 	res.Settings = h.s
 	res.Chart = name + ".png"
 	if h.s.Profile != "" {
-		res.Notes = append(res.Notes, "the gateway ran under the CPU profiler, "+
-			"so its figures include the profiler's cost")
+		res.Notes = append(res.Notes, "the measured gateway ran under the CPU "+
+			"profiler, so its figures include the profiler's cost")
 	}
+
 	if err := draw(filepath.Join(h.out, res.Chart)); err != nil {
 		return err
 	}

@@ -47,9 +47,9 @@ func sseFrame(v any) []byte {
 	return append(b, '\n', '\n')
 }
 
-// mustJSON encodes a value built from maps, strings and numbers in this
-// file. encoding/json fails only on channels, functions, cyclic values and
-// invalid floats, which these values never contain.
+// mustJSON encodes v and panics if encoding fails. The values built in this
+// file hold only maps, slices, strings and integers, which encoding/json
+// always encodes.
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
