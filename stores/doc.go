@@ -27,6 +27,13 @@
 // reported as [ErrIdempotencyPending] so that the actor can park the
 // caller until the owner finishes.
 //
+// # Offline checks
+//
+// [IntegrityCheck] runs SQLite's integrity and foreign key checks on a
+// database file, and [ReadAllResponses] returns every stored row, both
+// through a read-only connection. The reliability suite uses them on the
+// database a killed gateway left behind.
+//
 // # Errors
 //
 // Failures caused by the disk or file system (read-only file or directory,

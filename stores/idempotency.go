@@ -111,7 +111,9 @@ func (s *SQLiteResponses) readKey(
 	ctx context.Context, tx *sql.Tx, sessionKey, key string,
 ) (idempotencyRow, bool, error) {
 	var row idempotencyRow
-	err := tx.StmtContext(ctx, s.stmts.readKey).QueryRowContext(ctx, sessionKey, key).
+	stmt := tx.StmtContext(ctx, s.stmts.readKey)
+	defer func() { _ = stmt.Close() }()
+	err := stmt.QueryRowContext(ctx, sessionKey, key).
 		Scan(&row.fingerprint, &row.state, &row.owner, &row.status, &row.body, &row.expiresAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return row, false, nil
@@ -126,7 +128,9 @@ func (s *SQLiteResponses) readKey(
 // expired or abandoned row.
 func (s *SQLiteResponses) takeKey(ctx context.Context, tx *sql.Tx, b messages.BeginIdempotent, now int64) error {
 	ttl := b.TTL.Nanoseconds()
-	_, err := tx.StmtContext(ctx, s.stmts.takeKey).ExecContext(ctx,
+	stmt := tx.StmtContext(ctx, s.stmts.takeKey)
+	defer func() { _ = stmt.Close() }()
+	_, err := stmt.ExecContext(ctx,
 		b.SessionKey, b.Key, b.Fingerprint, keyPending, s.owner, ttl, now, saturatingAdd(now, ttl))
 	if err != nil {
 		return classify(fmt.Errorf("taking idempotency key %q: %w", b.Key, err))

@@ -259,6 +259,7 @@ func (s *SQLiteResponses) putBatch(
 	}
 	defer func() { _ = tx.Rollback() }()
 	bound := &txStatements{tx: tx}
+	defer bound.close()
 
 	rejected, inserted := 0, 0
 	for i := range rs {
@@ -295,27 +296,20 @@ func (s *SQLiteResponses) putBatch(
 }
 
 // putOne writes one response in tx and returns 1 when it inserted a row,
-// or 0 when it replaced one.
+// or 0 when it replaced one. Trying the insert first saves a lookup for
+// the common case of a new id.
 func (s *SQLiteResponses) putOne(
 	ctx context.Context, tx *txStatements, r *messages.StoredResponse,
 ) (int, error) {
-	var owner string
-	row := tx.stmt(ctx, s.stmts.responseOwner).QueryRowContext(ctx, r.ID)
-	err := row.Scan(&owner)
-	inserted := 0
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		err = s.insertResponse(ctx, tx, r)
-		inserted = 1
-	case err != nil:
-		return 0, classify(fmt.Errorf("reading response %s: %w", r.ID, err))
-	case owner != r.SessionKey:
-		return 0, fmt.Errorf("response %s: %w", r.ID, ErrIDInUse)
-	default:
-		err = s.replaceResponse(ctx, tx, r)
-	}
+	tick := s.tick()
+	inserted, err := s.insertResponse(ctx, tx, r, tick)
 	if err != nil {
 		return 0, err
+	}
+	if inserted == 0 {
+		if err := s.replaceResponse(ctx, tx, r, tick); err != nil {
+			return 0, err
+		}
 	}
 	if r.Conversation == "" {
 		return inserted, nil
@@ -324,32 +318,44 @@ func (s *SQLiteResponses) putOne(
 }
 
 // insertResponse inserts a new response as the next turn of its thread.
+// It returns 0 without writing when the id is already stored.
 func (s *SQLiteResponses) insertResponse(
-	ctx context.Context, tx *txStatements, r *messages.StoredResponse,
-) error {
-	tick := s.tick()
+	ctx context.Context, tx *txStatements, r *messages.StoredResponse, tick int64,
+) (int, error) {
 	thread := threadKey(r.ID)
-	_, err := tx.stmt(ctx, s.stmts.insertResponse).ExecContext(ctx,
+	res, err := tx.exec(ctx, s.stmts.insertResponse,
 		r.ID, r.SessionKey, thread, thread, nullIfEmpty(r.PreviousID), r.Status,
 		nullIfEmpty(r.Instructions), []byte(r.Body), historyBlob(r.History),
 		s.createdAt(r, tick), tick)
 	if err != nil {
-		return classify(fmt.Errorf("inserting response %s: %w", r.ID, err))
+		return 0, classify(fmt.Errorf("inserting response %s: %w", r.ID, err))
 	}
-	return nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, classify(fmt.Errorf("inserting response %s: %w", r.ID, err))
+	}
+	return int(n), nil
 }
 
-// replaceResponse overwrites a stored response in place, keeping its
-// thread and sequence number, and its creation time unless r sets one.
+// replaceResponse overwrites a stored response of the same session key in
+// place, keeping its thread and sequence number, and its creation time
+// unless r sets one. It returns ErrIDInUse when another session key owns
+// the id.
 func (s *SQLiteResponses) replaceResponse(
-	ctx context.Context, tx *txStatements, r *messages.StoredResponse,
+	ctx context.Context, tx *txStatements, r *messages.StoredResponse, tick int64,
 ) error {
-	tick := s.tick()
-	_, err := tx.stmt(ctx, s.stmts.replaceResponse).ExecContext(ctx,
+	res, err := tx.exec(ctx, s.stmts.replaceResponse,
 		nullIfEmpty(r.PreviousID), r.Status, nullIfEmpty(r.Instructions), []byte(r.Body),
-		historyBlob(r.History), nullTime(r.CreatedAt), tick, r.ID)
+		historyBlob(r.History), nullTime(r.CreatedAt), tick, r.ID, r.SessionKey)
 	if err != nil {
 		return classify(fmt.Errorf("replacing response %s: %w", r.ID, err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return classify(fmt.Errorf("replacing response %s: %w", r.ID, err))
+	}
+	if n == 0 {
+		return fmt.Errorf("response %s: %w", r.ID, ErrIDInUse)
 	}
 	return nil
 }
@@ -357,8 +363,7 @@ func (s *SQLiteResponses) replaceResponse(
 func (s *SQLiteResponses) pointConversation(
 	ctx context.Context, tx *txStatements, r *messages.StoredResponse,
 ) error {
-	_, err := tx.stmt(ctx, s.stmts.pointConversation).ExecContext(ctx,
-		r.SessionKey, r.Conversation, r.ID, s.lastTick)
+	_, err := tx.exec(ctx, s.stmts.pointConversation, r.SessionKey, r.Conversation, r.ID, s.lastTick)
 	if err != nil {
 		return classify(fmt.Errorf("pointing conversation at response %s: %w", r.ID, err))
 	}
@@ -373,7 +378,7 @@ func (s *SQLiteResponses) evict(ctx context.Context, tx *txStatements, rows int)
 	if excess <= 0 {
 		return rows, nil
 	}
-	res, err := tx.stmt(ctx, s.stmts.evict).ExecContext(ctx, excess)
+	res, err := tx.exec(ctx, s.stmts.evict, excess)
 	if err != nil {
 		return 0, classify(fmt.Errorf("evicting %d responses: %w", excess, err))
 	}
@@ -396,7 +401,7 @@ func (s *SQLiteResponses) recount(
 	ctx context.Context, tx *txStatements, expected int,
 ) (int, error) {
 	var rows int
-	err := tx.stmt(ctx, s.stmts.countResponses).QueryRowContext(ctx).Scan(&rows)
+	err := tx.queryRow(ctx, s.stmts.countResponses).Scan(&rows)
 	if err != nil {
 		return 0, classify(fmt.Errorf("counting responses: %w", err))
 	}
@@ -415,7 +420,7 @@ func (s *SQLiteResponses) sweepKeys(ctx context.Context, tx *txStatements) (int6
 	if s.lastKeySweep != 0 && since >= 0 && since < int64(keySweepInterval) {
 		return 0, nil
 	}
-	res, err := tx.stmt(ctx, s.stmts.deleteExpiredKeys).ExecContext(ctx, now, expiredBatch)
+	res, err := tx.exec(ctx, s.stmts.deleteExpiredKeys, now, expiredBatch)
 	if err != nil {
 		return 0, classify(fmt.Errorf("deleting expired idempotency keys: %w", err))
 	}

@@ -7,11 +7,9 @@ import (
 	"fmt"
 )
 
-// Queries of the response store that run on every request, prepared once
-// per connection by prepareStatements.
+// Queries of the response store, prepared once per connection by
+// prepareStatements.
 const (
-	queryResponseOwner = "SELECT session_key FROM responses WHERE id = ?"
-
 	// The sequence number is read from the end of the (thread_key, seq)
 	// index, which costs the same however long the thread is.
 	queryInsertResponse = `
@@ -19,12 +17,13 @@ const (
 			instructions, body, history, created_at, accessed_at)
 		VALUES (?, ?, ?, COALESCE((SELECT seq FROM responses WHERE thread_key = ?
 				ORDER BY seq DESC LIMIT 1), 0) + 1,
-			?, ?, ?, ?, ?, ?, ?)`
+			?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING`
 
 	queryReplaceResponse = `
 		UPDATE responses SET previous_id = ?, status = ?, instructions = ?, body = ?,
 			history = ?, created_at = COALESCE(?, created_at), accessed_at = ?
-		WHERE id = ?`
+		WHERE id = ? AND session_key = ?`
 
 	queryPointConversation = `
 		INSERT INTO conversations (session_key, name, response_id, updated_at)
@@ -78,13 +77,12 @@ const (
 	queryKeyState = "SELECT state FROM idempotency WHERE session_key = ? AND key = ?"
 )
 
-// statements are the prepared forms of the queries above. database/sql
+// statements contains the prepared forms of the queries above. database/sql
 // prepares each one again by itself if it ever replaces the connection.
 // A method that runs inside a transaction binds a statement to it with
 // tx.StmtContext, which reuses the statement prepared on the connection,
 // or through txStatements when the transaction runs it more than once.
 type statements struct {
-	responseOwner     *sql.Stmt
 	insertResponse    *sql.Stmt
 	replaceResponse   *sql.Stmt
 	pointConversation *sql.Stmt
@@ -111,7 +109,6 @@ func (st *statements) fields() []struct {
 		stmt  **sql.Stmt
 		query string
 	}{
-		{&st.responseOwner, queryResponseOwner},
 		{&st.insertResponse, queryInsertResponse},
 		{&st.replaceResponse, queryReplaceResponse},
 		{&st.pointConversation, queryPointConversation},
@@ -131,10 +128,11 @@ func (st *statements) fields() []struct {
 }
 
 // prepareStatements prepares every statement on db. On error it closes
-// the ones already prepared and returns nil.
+// the ones already prepared and returns the error.
 func prepareStatements(ctx context.Context, db *sql.DB) (*statements, error) {
 	st := &statements{}
 	for _, f := range st.fields() {
+		//nolint:sqlclosecheck // statements.close closes it
 		stmt, err := db.PrepareContext(ctx, f.query)
 		if err != nil {
 			_ = st.close()
@@ -168,8 +166,7 @@ func (st *statements) close() error {
 }
 
 // txStatements binds prepared statements to one transaction, each at most
-// once, because every tx.StmtContext call allocates a new binding. The
-// bindings close when the transaction ends.
+// once, because every tx.StmtContext call allocates a new binding.
 type txStatements struct {
 	tx    *sql.Tx
 	bound []boundStatement
@@ -180,14 +177,38 @@ type boundStatement struct {
 	inTx     *sql.Stmt
 }
 
-// stmt returns prepared bound to the transaction.
-func (b *txStatements) stmt(ctx context.Context, prepared *sql.Stmt) *sql.Stmt {
+// exec runs prepared in the transaction.
+func (b *txStatements) exec(
+	ctx context.Context, prepared *sql.Stmt, args ...any,
+) (sql.Result, error) {
+	stmt := b.bind(ctx, prepared) //nolint:sqlclosecheck // txStatements.close
+	return stmt.ExecContext(ctx, args...)
+}
+
+// queryRow runs prepared in the transaction and returns its first row.
+func (b *txStatements) queryRow(
+	ctx context.Context, prepared *sql.Stmt, args ...any,
+) *sql.Row {
+	stmt := b.bind(ctx, prepared) //nolint:sqlclosecheck // txStatements.close
+	return stmt.QueryRowContext(ctx, args...)
+}
+
+func (b *txStatements) bind(ctx context.Context, prepared *sql.Stmt) *sql.Stmt {
 	for _, s := range b.bound {
 		if s.prepared == prepared {
 			return s.inTx
 		}
 	}
-	inTx := b.tx.StmtContext(ctx, prepared)
+	inTx := b.tx.StmtContext(ctx, prepared) //nolint:sqlclosecheck // txStatements.close
 	b.bound = append(b.bound, boundStatement{prepared: prepared, inTx: inTx})
 	return inTx
+}
+
+// close releases the bindings. The transaction also releases them when it
+// ends, so close only returns them sooner.
+func (b *txStatements) close() {
+	for _, s := range b.bound {
+		_ = s.inTx.Close()
+	}
+	b.bound = b.bound[:0]
 }
