@@ -13,10 +13,6 @@ import (
 	"github.com/actorgate/actorgate/stores"
 )
 
-// flush is the request to write the pending batch. The actor sends it to
-// itself, so it lands behind every write already queued.
-type flush struct{}
-
 // reopen is the request to try opening the storage again. Its token ties
 // it to the timer of one actor instance, so a late timer of an earlier
 // instance does nothing.
@@ -45,9 +41,8 @@ type storeActor struct {
 	retryToken *retryToken
 	closed     bool
 
-	batch       []pendingPut
-	flushQueued bool
-	parked      map[keyID][]parkedBegin
+	batch  []pendingPut
+	parked map[keyID][]parkedBegin
 
 	writeFailing bool
 	transactions int
@@ -78,8 +73,7 @@ func (a *storeActor) Receive(ctx actor.Context) {
 	case *reopen:
 		a.reopen(ctx, msg)
 	case *flush:
-		a.flushQueued = false
-		a.flush(ctx)
+		a.commit(ctx, msg)
 	case *messages.PutResponse:
 		a.enqueue(ctx, msg)
 	default:

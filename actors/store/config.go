@@ -83,7 +83,8 @@ func openSQLite(path string, max int, logger *zap.Logger) (stores.Responses, err
 // Props returns the props of a response store actor. The producer returns
 // a fresh actor every time and opens nothing, because the database is
 // opened when the actor starts. A receiver middleware logs and recovers a panic in a
-// lifecycle handler.
+// lifecycle handler. Each spawn gets its own mailbox with a flushTrigger,
+// which starts the group commits.
 func Props(cfg Config, logger *zap.Logger) *actor.Props {
 	if logger == nil {
 		logger = zap.NewNop()
@@ -92,5 +93,6 @@ func Props(cfg Config, logger *zap.Logger) *actor.Props {
 	return actor.PropsFromProducer(
 		func() actor.Actor { return newStoreActor(cfg, logger) },
 		actor.WithReceiverMiddleware(lifecycle.RecoverLifecycle(logger)),
+		actor.WithMailbox(newFlushingMailbox),
 	)
 }

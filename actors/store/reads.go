@@ -1,9 +1,8 @@
 package store
 
 import (
-	"time"
-
 	"context"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 

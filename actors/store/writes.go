@@ -1,10 +1,9 @@
 package store
 
 import (
-	"time"
-
 	"context"
 	"errors"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
@@ -13,14 +12,27 @@ import (
 	"github.com/actorgate/actorgate/stores"
 )
 
-// enqueue adds a PutResponse to the pending batch. The first put of a
-// batch sends the flush message that will write it.
+// enqueue adds a PutResponse to the pending batch. The flush that
+// flushTrigger posts once the mailbox drains writes it, or enqueue writes
+// it at once when it reached MaxBatch.
 func (a *storeActor) enqueue(ctx actor.Context, msg *messages.PutResponse) {
 	a.batch = append(a.batch, pendingPut{sender: ctx.Sender(), msg: msg})
-	if !a.flushQueued {
-		a.flushQueued = true
-		ctx.Send(ctx.Self(), &flush{})
+	if len(a.batch) >= MaxBatch {
+		a.flush(ctx)
 	}
+}
+
+// commit writes the pending batch on a flush from flushTrigger, and then
+// lets the trigger post the next one. When more messages arrived behind the
+// flush and the batch has room, it posts the flush behind them instead.
+func (a *storeActor) commit(ctx actor.Context, msg *flush) {
+	if len(a.batch) > 0 && len(a.batch) < MaxBatch && msg.trigger.requeue() {
+		return
+	}
+	written := false
+	defer func() { msg.trigger.flushed(written) }()
+	a.flush(ctx)
+	written = true
 }
 
 // flush writes the pending batch, at most MaxBatch responses per
