@@ -20,12 +20,14 @@
 //
 // # Group commit
 //
-// A PutResponse joins a pending batch. The first one of a batch sends the
-// actor a private flush message, which lands behind every write already
-// queued in the mailbox. On flush, one transaction writes the whole batch,
-// at most [MaxBatch] responses at a time, and then every writer gets its
-// reply. Any other request writes the pending batch first, so a read
-// always returns the writes acknowledged before it.
+// A PutResponse joins a pending batch. The actor's mailbox middleware
+// posts a private flush message when the mailbox has drained while a batch
+// waits. If more messages arrived behind the flush by the time the actor
+// takes it, the flush goes to the back of the mailbox again. Otherwise one
+// transaction writes the whole batch, and then every writer gets its
+// reply. A batch that reaches [MaxBatch] responses is written at once. Any
+// other request writes the pending batch first, so a read always returns
+// the writes acknowledged before it.
 //
 // # Idempotency keys
 //

@@ -113,6 +113,8 @@ type faultyStore struct {
 	puts   atomic.Int64
 	rows   atomic.Int64
 	closes atomic.Int64
+	// maxRows is the most rows one successful Put wrote.
+	maxRows atomic.Int64
 
 	// failWrites makes Put, Delete and the idempotency calls fail as a
 	// full disk would.
@@ -142,6 +144,10 @@ func (f *faultyStore) Put(ctx context.Context, rs []messages.StoredResponse) err
 	if err == nil {
 		f.puts.Add(1)
 		f.rows.Add(int64(len(rs)))
+		// Only the actor calls Put, one call at a time.
+		if n := int64(len(rs)); n > f.maxRows.Load() {
+			f.maxRows.Store(n)
+		}
 	}
 	return err
 }

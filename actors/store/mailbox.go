@@ -49,8 +49,8 @@ func newFlushingMailbox() actor.Mailbox {
 // MailboxStarted does nothing.
 func (*flushTrigger) MailboxStarted() {}
 
-// MessagePosted does nothing: it runs on the sender's goroutine before the
-// message is queued, too early to tell whether the actor holds it.
+// MessagePosted does nothing, because it runs on the sender's goroutine
+// before the message is queued, too early to mark a batch as pending.
 func (*flushTrigger) MessagePosted(any) {}
 
 // MessageReceived marks a batch as pending after the actor took a write,
