@@ -18,7 +18,7 @@ const lateReplyMargin = time.Second
 
 func (s *server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	buf := s.getBuf()
-	defer s.putBuf(buf)
+	defer func() { s.putBuf(buf) }()
 	body, werr := readBody(r, *buf)
 	if werr != nil {
 		wire.WriteError(w, werr)
@@ -51,6 +51,11 @@ func (s *server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if req.Stream {
+		// The decoded request holds copies of what it needs from the body,
+		// so the buffer goes back to the pool before the stream starts
+		// instead of staying with an idle stream.
+		s.putBuf(buf)
+		buf = nil
 		s.streamChat(w, r, areq, req.IncludeUsage)
 		return
 	}

@@ -28,9 +28,9 @@ func (s *server) streamChat(w http.ResponseWriter, r *http.Request, req *message
 	st := &chatStream{
 		s: s, w: w, sse: wire.NewSSEWriter(w), id: wire.NewChatCompletionID(),
 		created: time.Now().Unix(), model: req.Model, runID: req.RequestID,
-		includeUsage: includeUsage, buf: s.getBuf(),
+		includeUsage: includeUsage,
 	}
-	defer s.putBuf(st.buf)
+	st.sse.SetAutoFlush(false)
 	s.relay(r.Context(), req, st)
 }
 
@@ -44,7 +44,6 @@ type chatStream struct {
 	model        string
 	runID        string
 	includeUsage bool
-	buf          *[]byte
 	// committed is set once anything was written, so the status is 200.
 	committed bool
 	// started is set once the role chunk was written.
@@ -61,13 +60,22 @@ func (st *chatStream) begin() error {
 		return nil
 	}
 	st.started, st.committed = true, true
-	*st.buf = wire.AppendChatChunkRole((*st.buf)[:0], st.id, st.created, st.model)
-	return st.sse.Data(*st.buf)
+	buf := st.s.getBuf()
+	defer st.s.putBuf(buf)
+	*buf = wire.AppendChatChunkRole(*buf, st.id, st.created, st.model)
+	return st.sse.Data(*buf)
 }
 
 func (st *chatStream) keepalive() error {
 	st.committed = true
-	return st.sse.Comment("keepalive")
+	if err := st.sse.Comment("keepalive"); err != nil {
+		return err
+	}
+	return st.sse.Flush()
+}
+
+func (st *chatStream) flush() error {
+	return st.sse.Flush()
 }
 
 func (st *chatStream) delta(d *messages.AgentDelta) error {
@@ -78,8 +86,10 @@ func (st *chatStream) delta(d *messages.AgentDelta) error {
 		return err
 	}
 	st.streamed = true
-	*st.buf = wire.AppendChatChunkDelta((*st.buf)[:0], st.id, st.created, st.model, d)
-	return st.sse.Data(*st.buf)
+	buf := st.s.getBuf()
+	defer st.s.putBuf(buf)
+	*buf = wire.AppendChatChunkDelta(*buf, st.id, st.created, st.model, d)
+	return st.sse.Data(*buf)
 }
 
 func (st *chatStream) finish(reply *messages.AgentReply) {
@@ -96,7 +106,8 @@ func (st *chatStream) finish(reply *messages.AgentReply) {
 }
 
 // writeEnd writes what the reply has beyond the streamed chunks, then the
-// finish chunk, the usage chunk when asked for, and [DONE].
+// finish chunk, the usage chunk when asked for, and [DONE], and flushes
+// them.
 func (st *chatStream) writeEnd(reply *messages.AgentReply) error {
 	if err := st.begin(); err != nil {
 		return err
@@ -107,18 +118,22 @@ func (st *chatStream) writeEnd(reply *messages.AgentReply) error {
 			return err
 		}
 	}
-	*st.buf = wire.AppendChatChunkFinish((*st.buf)[:0], st.id, st.created, st.model,
-		finishReason(reply))
-	if err := st.sse.Data(*st.buf); err != nil {
+	buf := st.s.getBuf()
+	defer st.s.putBuf(buf)
+	*buf = wire.AppendChatChunkFinish(*buf, st.id, st.created, st.model, finishReason(reply))
+	if err := st.sse.Data(*buf); err != nil {
 		return err
 	}
 	if st.includeUsage {
-		*st.buf = wire.AppendChatChunkUsage((*st.buf)[:0], st.id, st.created, st.model, reply.Usage)
-		if err := st.sse.Data(*st.buf); err != nil {
+		*buf = wire.AppendChatChunkUsage((*buf)[:0], st.id, st.created, st.model, reply.Usage)
+		if err := st.sse.Data(*buf); err != nil {
 			return err
 		}
 	}
-	return st.sse.Done()
+	if err := st.sse.Done(); err != nil {
+		return err
+	}
+	return st.sse.Flush()
 }
 
 // wholeDelta is one delta that carries the text and tool calls of a reply.

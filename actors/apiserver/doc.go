@@ -64,7 +64,9 @@
 // (or "length") and a Responses stream with response.failed or
 // response.incomplete, never as completed. An idle stream gets the SSE
 // comment ": keepalive" every KeepAlive. A client that goes away cancels
-// the agent run, and a streamed response is stored as incomplete.
+// the agent run, and a streamed response is stored as incomplete. Each
+// frame is flushed once no further agent message is waiting, so the first
+// delta goes out at once and a burst of deltas goes out in one write.
 //
 // Idempotency-Key on a non-streaming POST /v1/chat/completions or
 // /v1/responses runs the request at most once per key and session key

@@ -1,13 +1,12 @@
 package apiserver
 
 import (
-	"time"
-
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"hash"
 	"net/http"
+	"time"
 
 	"go.uber.org/zap"
 

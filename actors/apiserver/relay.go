@@ -10,12 +10,17 @@ import (
 // streamSink writes one streamed agent run to a client. The relay calls it
 // from the handler's goroutine only.
 type streamSink interface {
-	// delta writes a fragment of the reply. An error means the client is
-	// gone.
+	// delta writes a fragment of the reply and may leave it in the
+	// response's buffer until flush. An error means the client is gone.
 	delta(d *messages.AgentDelta) error
-	// finish writes the end of the stream from the agent's final reply.
+	// flush sends what delta left in the buffer. An error means the client
+	// is gone.
+	flush() error
+	// finish writes the end of the stream from the agent's final reply and
+	// flushes it.
 	finish(r *messages.AgentReply)
-	// keepalive writes an SSE comment after KeepAlive without a message.
+	// keepalive writes and flushes an SSE comment after KeepAlive without a
+	// message.
 	keepalive() error
 	// abandon runs after the client went away. The run is already
 	// cancelled by then.
@@ -25,27 +30,36 @@ type streamSink interface {
 	timeout()
 }
 
+// relayInboxSize is the number of agent messages a stream buffers before
+// the agent's sender waits for the client.
+const relayInboxSize = 16
+
 // relay sends req to the agent with a fresh inbox as its sender and hands
 // every message the agent sends back to sink, in order, until the final
-// reply, the client's disconnect or the deadline. It runs on the handler's
+// reply, the client's disconnect or the deadline. A delta is flushed only
+// when no further message is already waiting, so the first delta goes out
+// at once and a burst goes out in one write. It runs on the handler's
 // goroutine and starts none of its own.
 func (s *server) relay(ctx context.Context, req *messages.AgentRequest, sink streamSink) {
-	in := newInbox(s.system, 64)
+	in := newInbox(s.system, relayInboxSize)
 	defer in.close()
 	s.root.RequestWithCustomSender(s.agent, req, in.pid)
 
+	// One timer serves both the keepalive and the deadline. A message moves
+	// keepaliveAt but leaves the timer alone, which saves a timer reset per
+	// delta. A timer that fires before keepaliveAt is set again for it.
 	idle := s.settings.API.KeepAlive
-	keepalive := time.NewTimer(idle)
-	defer keepalive.Stop()
-	deadline := time.NewTimer(time.Until(req.Deadline) + lateReplyMargin)
-	defer deadline.Stop()
+	deadline := time.Now().Add(time.Until(req.Deadline) + lateReplyMargin)
+	keepaliveAt := time.Now().Add(idle)
+	timer := time.NewTimer(time.Until(earliest(keepaliveAt, deadline)))
+	defer timer.Stop()
 
 	for {
 		select {
 		case m := <-in.c:
 			switch m := m.(type) {
 			case *messages.AgentDelta:
-				if err := sink.delta(m); err != nil {
+				if err := s.relayDelta(in, sink, m); err != nil {
 					s.cancelRun(req.RequestID)
 					sink.abandon()
 					return
@@ -54,24 +68,48 @@ func (s *server) relay(ctx context.Context, req *messages.AgentRequest, sink str
 				sink.finish(ownReply(m))
 				return
 			}
-			keepalive.Reset(idle)
-		case <-keepalive.C:
-			if err := sink.keepalive(); err != nil {
+			keepaliveAt = time.Now().Add(idle)
+		case <-timer.C:
+			now := time.Now()
+			if !now.Before(deadline) {
 				s.cancelRun(req.RequestID)
-				sink.abandon()
+				sink.timeout()
 				return
 			}
-			keepalive.Reset(idle)
+			if !now.Before(keepaliveAt) {
+				if err := sink.keepalive(); err != nil {
+					s.cancelRun(req.RequestID)
+					sink.abandon()
+					return
+				}
+				keepaliveAt = time.Now().Add(idle)
+			}
+			timer.Reset(time.Until(earliest(keepaliveAt, deadline)))
 		case <-ctx.Done():
 			s.cancelRun(req.RequestID)
 			sink.abandon()
 			return
-		case <-deadline.C:
-			s.cancelRun(req.RequestID)
-			sink.timeout()
-			return
 		}
 	}
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// relayDelta writes d and flushes it unless the next message is already
+// in the inbox.
+func (s *server) relayDelta(in *inbox, sink streamSink, d *messages.AgentDelta) error {
+	if err := sink.delta(d); err != nil {
+		return err
+	}
+	if len(in.c) > 0 {
+		return nil
+	}
+	return sink.flush()
 }
 
 func (s *server) cancelRun(id string) {

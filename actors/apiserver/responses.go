@@ -26,7 +26,7 @@ type turn struct {
 
 func (s *server) createResponse(w http.ResponseWriter, r *http.Request) {
 	buf := s.getBuf()
-	defer s.putBuf(buf)
+	defer func() { s.putBuf(buf) }()
 	body, werr := readBody(r, *buf)
 	if werr != nil {
 		wire.WriteError(w, werr)
@@ -45,7 +45,15 @@ func (s *server) createResponse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if key := r.Header.Get(headerIdempotencyKey); key != "" && !req.Stream {
+	if req.Stream {
+		// As for chat streams, the decoded request holds copies of what it
+		// needs, so the body's buffer is not kept for the stream's life.
+		s.putBuf(buf)
+		buf = nil
+		s.respond(w, r, req, session)
+		return
+	}
+	if key := r.Header.Get(headerIdempotencyKey); key != "" {
 		s.idempotent(w, r, key, session, body, func(w http.ResponseWriter) {
 			s.respond(w, r, req, session)
 		})

@@ -29,6 +29,7 @@ func (s *server) streamResponse(w http.ResponseWriter, r *http.Request, t *turn)
 		s: s, w: w, ctx: r.Context(), t: t, sse: wire.NewSSEWriter(w),
 		rs: wire.NewResponseStream(t.obj),
 	}
+	st.sse.SetAutoFlush(false)
 	s.relay(r.Context(), t.agent, st)
 }
 
@@ -59,7 +60,14 @@ func (st *responseStream) delta(d *messages.AgentDelta) error {
 
 func (st *responseStream) keepalive() error {
 	st.committed = true
-	return st.sse.Comment("keepalive")
+	if err := st.sse.Comment("keepalive"); err != nil {
+		return err
+	}
+	return st.sse.Flush()
+}
+
+func (st *responseStream) flush() error {
+	return st.sse.Flush()
 }
 
 func (st *responseStream) finish(reply *messages.AgentReply) {
@@ -81,7 +89,11 @@ func (st *responseStream) finish(reply *messages.AgentReply) {
 			zap.String("request_id", st.t.agent.RequestID),
 			zap.String("response_id", st.t.id), zap.String("error", werr.Message))
 	}
-	if err := events.replay(st.sse); err != nil {
+	err := events.replay(st.sse)
+	if err == nil {
+		err = st.sse.Flush()
+	}
+	if err != nil {
 		st.s.log.Debug("client disconnected at the end of a stream",
 			zap.String("request_id", st.t.agent.RequestID), zap.Error(err))
 	}

@@ -69,8 +69,22 @@ func (s *server) handler() http.Handler {
 		mux.HandleFunc("GET /metrics", scrape)
 	}
 	mux.HandleFunc("/", s.notFound)
-	record := s.settings.Metrics.HTTPMiddleware(metrics.MuxRoute(mux))
+	record := s.settings.Metrics.HTTPMiddleware(patternRoute(mux))
 	return s.observe(record(s.cors.wrap(s.limitBody(mux))))
+}
+
+// patternRoute names a request for the metrics by its mux pattern. The mux
+// sets r.Pattern on the request the middleware passed on, so the request
+// is routed a second time only when a middleware responded before the
+// mux did, such as a 413 for a declared body over the limit.
+func patternRoute(mux *http.ServeMux) func(*http.Request) string {
+	route := metrics.MuxRoute(mux)
+	return func(r *http.Request) string {
+		if r.Pattern != "" {
+			return r.Pattern
+		}
+		return route(r)
+	}
 }
 
 func (s *server) getBuf() *[]byte {
@@ -79,8 +93,10 @@ func (s *server) getBuf() *[]byte {
 	return b
 }
 
+// putBuf returns b to the pool. It ignores nil, which a handler passes
+// when it returned its buffer early.
 func (s *server) putBuf(b *[]byte) {
-	if cap(*b) <= 1<<20 {
+	if b != nil && cap(*b) <= 1<<20 {
 		s.bufs.Put(b)
 	}
 }

@@ -26,7 +26,8 @@
 // a chat completion, the chunks of a chat completion stream, the model list,
 // and [ResponseObject]. [ResponseStream] produces the Responses API stream
 // events in order, and [SSEWriter] writes them (or chat chunks) as
-// server-sent events, flushing each frame.
+// server-sent events, flushing each frame or, with auto flush off, each
+// batch of frames at its Flush.
 //
 // # Ids
 //

@@ -8,15 +8,20 @@ import (
 )
 
 // SSEWriter writes server-sent events to an HTTP response. Every call
-// writes one whole frame and flushes it, so the client receives each event
-// the moment it is written. After the first failed write or flush every call
-// returns an error wrapping ErrStreamClosed. An SSEWriter is not safe for
-// concurrent use.
+// writes one whole frame and, unless SetAutoFlush turned that off, flushes
+// it, so the client receives each event the moment it is written. After
+// the first failed write or flush every call returns an error wrapping
+// ErrStreamClosed. An SSEWriter is not safe for concurrent use.
 type SSEWriter struct {
 	w   http.ResponseWriter
 	rc  *http.ResponseController
 	buf []byte
 	err error
+	// manual is set when frames wait for Flush instead of being flushed as
+	// they are written.
+	manual bool
+	// pending is set when a frame was written since the last flush.
+	pending bool
 }
 
 // NewSSEWriter prepares w for an event stream. It sets Content-Type,
@@ -84,6 +89,33 @@ func (s *SSEWriter) Done() error {
 	return s.flush()
 }
 
+// SetAutoFlush sets whether each frame is flushed as it is written, which
+// is the default. With auto flush off, frames collect in the response's
+// buffer until Flush, so a caller that expects more frames soon can send
+// them in one system call. The response's buffer still sends a frame
+// that does not fit in it, together with the status line.
+func (s *SSEWriter) SetAutoFlush(on bool) {
+	s.manual = !on
+}
+
+// Flush sends the frames written since the last flush to the client. It
+// does nothing when there are none, so it never commits the status line
+// of a response that has no frame yet.
+func (s *SSEWriter) Flush() error {
+	if s.err != nil {
+		return s.err
+	}
+	if !s.pending {
+		return nil
+	}
+	s.pending = false
+	if err := s.rc.Flush(); err != nil {
+		s.err = fmt.Errorf("%w: flushing event: %w", ErrStreamClosed, err)
+		return s.err
+	}
+	return nil
+}
+
 // Err returns the error that closed the stream, or nil while it is open.
 func (s *SSEWriter) Err() error {
 	return s.err
@@ -97,11 +129,11 @@ func (s *SSEWriter) flush() error {
 		s.err = fmt.Errorf("%w: writing event: %w", ErrStreamClosed, err)
 		return s.err
 	}
-	if err := s.rc.Flush(); err != nil {
-		s.err = fmt.Errorf("%w: flushing event: %w", ErrStreamClosed, err)
-		return s.err
+	s.pending = true
+	if s.manual {
+		return nil
 	}
-	return nil
+	return s.Flush()
 }
 
 func hasLineBreak(b []byte) bool {

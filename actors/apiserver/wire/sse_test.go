@@ -239,3 +239,63 @@ func TestSSEWriterClientGone(t *testing.T) {
 		t.Errorf("handler result = %v, want ErrStreamClosed once the client is gone", err)
 	}
 }
+
+func TestSSEWriterManualFlush(t *testing.T) {
+	rec := newFlushRecorder()
+	s := NewSSEWriter(rec)
+	s.SetAutoFlush(false)
+	if err := s.Flush(); err != nil {
+		t.Fatalf("Flush before any frame: %v", err)
+	}
+	if rec.status != 0 || rec.flushes != 0 {
+		t.Errorf("Flush before any frame: status %d, %d flushes, want neither", rec.status,
+			rec.flushes)
+	}
+
+	if err := s.Data([]byte(`{"a":1}`)); err != nil {
+		t.Fatalf("Data: %v", err)
+	}
+	if err := s.Event("e", []byte(`{}`)); err != nil {
+		t.Fatalf("Event: %v", err)
+	}
+	if rec.flushes != 0 {
+		t.Errorf("%d flushes before Flush, want 0", rec.flushes)
+	}
+
+	if err := s.Flush(); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatalf("second Flush: %v", err)
+	}
+	if rec.flushes != 1 {
+		t.Errorf("%d flushes after two Flush calls on one batch, want 1", rec.flushes)
+	}
+	if want := "data: {\"a\":1}\n\nevent: e\ndata: {}\n\n"; rec.body.String() != want {
+		t.Errorf("body = %q, want %q", rec.body.String(), want)
+	}
+
+	s.SetAutoFlush(true)
+	if err := s.Comment("keepalive"); err != nil {
+		t.Fatalf("Comment: %v", err)
+	}
+	if rec.flushes != 2 {
+		t.Errorf("%d flushes after an auto-flushed frame, want 2", rec.flushes)
+	}
+}
+
+func TestSSEWriterManualFlushUnsupported(t *testing.T) {
+	rec := newFlushRecorder()
+	s := NewSSEWriter(noFlushWriter{rec})
+	s.SetAutoFlush(false)
+	if err := s.Data([]byte(`{}`)); err != nil {
+		t.Fatalf("Data without a flush: %v", err)
+	}
+	err := s.Flush()
+	if !errors.Is(err, ErrStreamClosed) {
+		t.Fatalf("Flush on a writer that cannot flush = %v, want ErrStreamClosed", err)
+	}
+	if !errors.Is(s.Data([]byte(`{}`)), ErrStreamClosed) {
+		t.Errorf("Data after a failed Flush did not return ErrStreamClosed")
+	}
+}
