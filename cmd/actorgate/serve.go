@@ -36,6 +36,13 @@ func runGateway(args []string, stdout, stderr io.Writer, getenv func(string) str
 	}
 	defer closeLog()
 
+	// Signals are caught before anything starts: a SIGHUP that arrived
+	// between the listener binding and signal.Notify would otherwise end
+	// the process with the default action.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+
 	home, err := config.ResolveHome(getenv)
 	if err != nil {
 		log.Error("resolving the data folder failed", zap.Error(err))
@@ -60,9 +67,6 @@ func runGateway(args []string, stdout, stderr io.Writer, getenv func(string) str
 	}
 	printWelcome(stdout, cfg, initRes)
 
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-	defer signal.Stop(sigs)
 
 	ctl, err := startControl(home, gw, func() error { return reload(gw, home, getenv, log) }, log)
 	if err != nil {
@@ -150,18 +154,44 @@ func checkConfig(stdout, stderr io.Writer, getenv func(string) string) int {
 		return 1
 	}
 	enr := cfg.APIServerEnrollment()
+	if enr.Status == config.Fatal {
+		fmt.Fprintf(stderr, "actorgate check: configuration in %s cannot start api_server (%s): %s\n",
+			home, enr.Code, enr.Reason)
+		return 1
+	}
 	fmt.Fprintf(stdout, "configuration in %s is valid\n", home)
 	fmt.Fprintf(stdout, "agent backend: %s\n", cfg.Agent.Backend)
-	switch enr.Status {
-	case config.Enrolled:
+	if enr.Status == config.Enrolled {
 		fmt.Fprintf(stdout, "api_server: enrolled on %s\n", cfg.Platforms.APIServer.Addr())
-	case config.Fatal:
-		fmt.Fprintf(stdout, "api_server: fatal (%s): %s\n", enr.Code, enr.Reason)
-		return 1
-	default:
+	} else {
 		fmt.Fprintf(stdout, "api_server: not enrolled: %s\n", enr.Reason)
 	}
-	return 0
+	return checkChatPlatforms(stdout, stderr, cfg)
+}
+
+// checkChatPlatforms prints the enrollment of each chat platform and
+// returns 1 when one of them cannot start with this configuration.
+func checkChatPlatforms(stdout, stderr io.Writer, cfg config.Config) int {
+	p := cfg.Platforms
+	code := 0
+	for _, c := range []struct {
+		name string
+		enr  config.Enrollment
+	}{
+		{"telegram", p.Telegram.Enrollment()},
+		{"irc", p.IRC.Enrollment()},
+		{"matrix", p.Matrix.Enrollment()},
+		{"webhook", p.Webhook.Enrollment()},
+	} {
+		switch c.enr.Status {
+		case config.Enrolled:
+			fmt.Fprintf(stdout, "%s: enrolled\n", c.name)
+		case config.Fatal:
+			fmt.Fprintf(stderr, "%s: cannot start (%s): %s\n", c.name, c.enr.Code, c.enr.Reason)
+			code = 1
+		}
+	}
+	return code
 }
 
 var errNotRunning = errors.New("actorgate is not running")
