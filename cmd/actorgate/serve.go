@@ -67,7 +67,6 @@ func runGateway(args []string, stdout, stderr io.Writer, getenv func(string) str
 	}
 	printWelcome(stdout, cfg, initRes)
 
-
 	ctl, err := startControl(home, gw, func() error { return reload(gw, home, getenv, log) }, log)
 	if err != nil {
 		log.Warn("control socket not available; status and platform commands will not work",
