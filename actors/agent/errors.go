@@ -22,7 +22,3 @@ var (
 	// ErrBackendClosed is the cause reported when Run is called after Close.
 	ErrBackendClosed = errors.New("agent backend closed")
 )
-
-// errReadAfterClose is returned by a request body reader read after the
-// transport closed it.
-var errReadAfterClose = errors.New("read from a closed request body")

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -165,13 +166,12 @@ func (b *openAIBackend) Run(
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
 
-	body := acquireRequestBody()
-	defer body.release()
-	if err := body.encode(req, reply.Model); err != nil {
+	payload, err := encodeRequest(req, reply.Model)
+	if err != nil {
 		fail(&reply, CodeInvalidRequest, err.Error(), 0)
 		return reply
 	}
-	httpReq, err := b.newHTTPRequest(ctx, body, req.Stream)
+	httpReq, err := b.newHTTPRequest(ctx, payload, req.Stream)
 	if err != nil {
 		fail(&reply, CodeUpstreamUnavailable, "building the upstream request failed: "+err.Error(), 0)
 		return reply
@@ -210,18 +210,27 @@ func (b *openAIBackend) modelFor(req *messages.AgentRequest) string {
 	return req.Model
 }
 
-// newHTTPRequest builds the POST for body. The transport closes the body
-// reader, which lets the buffer go back to the pool.
+// encodeRequest returns the upstream JSON body for req, encoded with a
+// pooled encoder.
+func encodeRequest(req *messages.AgentRequest, model string) ([]byte, error) {
+	body := acquireRequestBody()
+	defer body.release()
+	if err := body.encode(req, model); err != nil {
+		return nil, err
+	}
+	return body.payload(), nil
+}
+
+// newHTTPRequest builds the POST of payload. The body is a *bytes.Reader,
+// which net/http recognises as in memory: it sets ContentLength and
+// GetBody, and writes the headers and the body in one system call.
 func (b *openAIBackend) newHTTPRequest(
-	ctx context.Context, body *requestBody, stream bool,
+	ctx context.Context, payload []byte, stream bool,
 ) (*http.Request, error) {
-	r, err := http.NewRequestWithContext(ctx, http.MethodPost, b.endpoint, nil)
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, b.endpoint, bytes.NewReader(payload))
 	if err != nil {
 		return nil, err
 	}
-	r.Body = body.newReader()
-	r.GetBody = body.getBody
-	r.ContentLength = int64(body.buf.Len())
 	r.Header.Set("Content-Type", "application/json")
 	if stream {
 		r.Header.Set("Accept", "text/event-stream")

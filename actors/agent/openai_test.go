@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -873,4 +874,55 @@ func TestOpenAIEarlyResponse(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// countingConn counts the Write calls on a client connection.
+type countingConn struct {
+	net.Conn
+	writes *atomic.Int32
+}
+
+func (c countingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
+}
+
+// TestOpenAIRequestOneWrite checks that the headers and the body of an
+// upstream request leave in one write. net/http does that only for a body
+// type that it recognises as in memory, such as *bytes.Reader.
+func TestOpenAIRequestOneWrite(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, completionJSON("ok", "", "stop"))
+	}))
+	defer srv.Close()
+
+	var writes atomic.Int32
+	dialer := &net.Dialer{}
+	transport := &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return countingConn{Conn: conn, writes: &writes}, nil
+		},
+	}
+	defer transport.CloseIdleConnections()
+	b, err := NewOpenAI(OpenAIConfig{
+		BaseURL: srv.URL + "/v1", Timeout: 10 * time.Second, Transport: transport,
+	}, nil)
+	if err != nil {
+		t.Fatalf("NewOpenAI: %v", err)
+	}
+	defer func() { _ = b.Close() }()
+
+	reply := b.Run(context.Background(), userRequest("hello", false), nil)
+	if reply.Err != nil {
+		t.Fatalf("Run error: %+v", reply.Err)
+	}
+	if got := writes.Load(); got != 1 {
+		t.Errorf("request written in %d writes, want 1", got)
+	}
 }

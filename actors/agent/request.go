@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/actorgate/actorgate/messages"
 )
@@ -25,20 +23,14 @@ var reservedFields = []string{
 
 var requestBodyPool = sync.Pool{New: func() any { return newRequestBody() }}
 
-// requestBody is a pooled upstream request body with the scratch space to
-// encode it.
-//
-// The buffer goes back to the pool once Run has released it and the
-// transport has closed every reader made from it. net/http may read and
-// close a request body after RoundTrip has returned, so Run alone cannot
-// decide when the buffer is free.
+// requestBody is a pooled encoder of upstream request bodies with its
+// scratch space. payload copies the encoded bytes out before the body goes
+// back to the pool. The copy is needed because net/http may still read a
+// request body after RoundTrip has returned, for example when the upstream
+// responds before it has read the whole request.
 type requestBody struct {
-	buf  bytes.Buffer
-	enc  *json.Encoder
-	refs atomic.Int32
-	// reader is the body reader of the first attempt, kept here so that a
-	// request allocates no reader. A retry through getBody allocates one.
-	reader bodyReader
+	buf bytes.Buffer
+	enc *json.Encoder
 
 	wire   wireRequest
 	plain  []wireMessage
@@ -56,20 +48,15 @@ func newRequestBody() *requestBody {
 	return b
 }
 
-// acquireRequestBody takes an empty body from the pool, referenced once by
-// the caller, who must call release.
+// acquireRequestBody takes an empty body from the pool. The caller must
+// call release.
 func acquireRequestBody() *requestBody {
-	b := requestBodyPool.Get().(*requestBody)
-	b.refs.Store(1)
-	return b
+	return requestBodyPool.Get().(*requestBody)
 }
 
-// release drops one reference and returns the body to the pool when it
-// was the last.
+// release returns the body to the pool unless its buffer grew beyond
+// maxPooledBody.
 func (b *requestBody) release() {
-	if b.refs.Add(-1) != 0 {
-		return
-	}
 	if b.buf.Cap() > maxPooledBody {
 		return
 	}
@@ -77,57 +64,10 @@ func (b *requestBody) release() {
 	requestBodyPool.Put(b)
 }
 
-// newReader returns the reader for the first attempt, which holds a
-// reference until it is closed.
-func (b *requestBody) newReader() io.ReadCloser {
-	b.refs.Add(1)
-	b.reader.owner = b
-	b.reader.offset = 0
-	b.reader.closed = false
-	return &b.reader
-}
-
-// getBody is http.Request.GetBody: it lets the transport resend the body
-// when a reused keep-alive connection turned out to be closed.
-func (b *requestBody) getBody() (io.ReadCloser, error) {
-	b.refs.Add(1)
-	return &bodyReader{owner: b}, nil
-}
-
-// bodyReader reads the encoded body. The mutex keeps Close from handing
-// the buffer back while a Read on another goroutine still copies from it.
-type bodyReader struct {
-	mu     sync.Mutex
-	owner  *requestBody
-	offset int
-	closed bool
-}
-
-func (r *bodyReader) Read(p []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		return 0, errReadAfterClose
-	}
-	data := r.owner.buf.Bytes()
-	if r.offset >= len(data) {
-		return 0, io.EOF
-	}
-	n := copy(p, data[r.offset:])
-	r.offset += n
-	return n, nil
-}
-
-func (r *bodyReader) Close() error {
-	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
-		return nil
-	}
-	r.closed = true
-	r.mu.Unlock()
-	r.owner.release()
-	return nil
+// payload returns a copy of the encoded body that stays valid after
+// release.
+func (b *requestBody) payload() []byte {
+	return bytes.Clone(b.buf.Bytes())
 }
 
 // encode writes the upstream JSON body for req into the buffer. Tools,

@@ -17,7 +17,10 @@ import (
 
 // Limits of the SSE reader.
 const (
-	sseBufferSize = 32 << 10
+	// sseBufferSize is the initial read buffer of a stream, held for the
+	// stream's life. A longer line is collected in sseReader.line, which
+	// grows as needed.
+	sseBufferSize = 4 << 10
 	// maxEventBytes bounds one event's data. A chat completion chunk is a
 	// few hundred bytes, so a larger event means a broken upstream.
 	maxEventBytes = 8 << 20
@@ -161,9 +164,10 @@ type streamState struct {
 	chunk    wireChunk
 	finished bool
 
-	// decoder decodes every chunk of the stream from source. Reusing one
-	// decoder, unlike json.Unmarshal per chunk, reuses its scanner and
-	// decode state. fed counts the bytes given to it so far.
+	// decoder decodes the chunks that decodeChunk leaves to encoding/json,
+	// reading them from source. It is created for the first such chunk and
+	// reused for the rest of the stream. fed counts the bytes given to it
+	// so far.
 	decoder *json.Decoder
 	source  bytes.Reader
 	fed     int64
@@ -177,7 +181,6 @@ func readStream(
 	defer sse.release()
 
 	st := streamState{reply: reply, emit: emit}
-	st.decoder = json.NewDecoder(&st.source)
 	err := st.consume(sse)
 	st.complete()
 	switch {
@@ -219,11 +222,12 @@ func (st *streamState) consume(sse *sseReader) error {
 
 // handle applies one chunk and emits its fragments.
 func (st *streamState) handle(data []byte) error {
-	choices := st.chunk.Choices[:cap(st.chunk.Choices)]
-	clear(choices)
-	st.chunk = wireChunk{Choices: choices[:0]}
-	if err := st.decode(data); err != nil {
-		return fmt.Errorf("%w: a chunk is not valid JSON: %w", ErrMalformedStream, err)
+	st.resetChunk()
+	if !decodeChunk(data, &st.chunk, st.reply.Model) {
+		st.resetChunk()
+		if err := st.decode(data); err != nil {
+			return fmt.Errorf("%w: a chunk is not valid JSON: %w", ErrMalformedStream, err)
+		}
 	}
 	if len(st.chunk.Error) > 0 && !bytes.Equal(st.chunk.Error, []byte("null")) {
 		return errors.New("the upstream reported an error: " + errorText(st.chunk.Error))
@@ -242,9 +246,19 @@ func (st *streamState) handle(data []byte) error {
 	return nil
 }
 
+// resetChunk empties the chunk and keeps its choices' backing array.
+func (st *streamState) resetChunk() {
+	choices := st.chunk.Choices[:cap(st.chunk.Choices)]
+	clear(choices)
+	st.chunk = wireChunk{Choices: choices[:0]}
+}
+
 // decode decodes data, which must hold exactly one JSON value, into the
-// chunk.
+// chunk with encoding/json.
 func (st *streamState) decode(data []byte) error {
+	if st.decoder == nil {
+		st.decoder = json.NewDecoder(&st.source)
+	}
 	st.source.Reset(data)
 	st.fed += int64(len(data))
 	if err := st.decoder.Decode(&st.chunk); err != nil {
