@@ -115,9 +115,18 @@ func TestOnStatusReportsRemoval(t *testing.T) {
 	}
 	for _, name := range []string{"a", "b"} {
 		h.waitFor(name, "removed", func(r messages.PlatformStatus) bool { return r.Name == "" })
-		rows := log.of(name)
-		if last := rows[len(rows)-1]; last.State != messages.StateStopped {
-			t.Errorf("%s: last reported row is %+v, want stopped", name, last)
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			rows := log.of(name)
+			last := rows[len(rows)-1]
+			if last.State == messages.StateStopped {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("%s: last reported row is %+v, want stopped", name, last)
+				break
+			}
+			time.Sleep(2 * time.Millisecond)
 		}
 	}
 }

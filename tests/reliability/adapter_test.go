@@ -59,7 +59,7 @@ func (a *misbehavingAdapter) receive(ctx actor.Context) {
 	}
 }
 
-// chatWorks checks that the API server still answers a chat completion.
+// chatWorks checks that the API server still serves a chat completion.
 func chatWorks(t *testing.T, p *gatewayProcess, when string) {
 	t.Helper()
 	body := map[string]any{
@@ -70,15 +70,15 @@ func chatWorks(t *testing.T, p *gatewayProcess, when string) {
 	}
 }
 
-// closeWithin closes the gateway with a deadline and returns Close's error
-// and how long it took.
-func closeWithin(g *inProcess, d time.Duration) (error, time.Duration) {
+// closeWithin closes the gateway with a deadline and returns how long
+// Close took and its error.
+func closeWithin(g *inProcess, d time.Duration) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	start := time.Now()
 	err := g.gw.Close(ctx)
 	g.closed = true
-	return err, time.Since(start)
+	return time.Since(start), err
 }
 
 // portClosed reports whether nothing listens on the in-process API port.
@@ -134,7 +134,7 @@ func TestMisbehavingAdapters(t *testing.T) {
 	g.waitState(stopPanics.name, messages.StateConnected)
 	chatWorks(t, p, "after an adapter panicked while stopping")
 
-	err, took := closeWithin(g, 10*time.Second)
+	took, err := closeWithin(g, 10*time.Second)
 	if err != nil {
 		t.Errorf("Close: %v", err)
 	}
@@ -175,7 +175,7 @@ func TestStuckAdapterAbandoned(t *testing.T) {
 	}
 	chatWorks(t, g.process(), "after an adapter was abandoned")
 
-	err, took := closeWithin(g, 10*time.Second)
+	took, err := closeWithin(g, 10*time.Second)
 	t.Logf("Close took %s and returned %v", took.Round(time.Millisecond), err)
 	if err == nil || !strings.Contains(err.Error(), "stuck") {
 		t.Errorf("Close returned %v, want an error naming the abandoned adapter", err)
@@ -197,7 +197,7 @@ func TestStuckAdapterDuringShutdown(t *testing.T) {
 
 	tally.faultsInjected.Add(1)
 	deadline := 10 * time.Second
-	err, took := closeWithin(g, deadline)
+	took, err := closeWithin(g, deadline)
 	t.Logf("Close took %s and returned %v", took.Round(time.Millisecond), err)
 	if took >= deadline {
 		t.Errorf("Close took %s, want less than its deadline %s", took, deadline)

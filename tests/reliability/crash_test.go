@@ -52,7 +52,7 @@ type ack struct {
 type ackBook struct {
 	mu   sync.Mutex
 	acks []ack
-	// errs are unexpected answers the writers saw, reported by the test.
+	// errs are unexpected responses the writers saw, reported by the test.
 	errs []string
 }
 
@@ -176,8 +176,8 @@ func TestCrashDuringWrites(t *testing.T) {
 }
 
 // verifyAcks reads acknowledged responses back through the API and
-// returns how many it read: every one acknowledged in trial, and up to 200
-// older ones picked at random; or all of them when trial is -1.
+// returns how many it read. It reads every one acknowledged in trial and
+// up to 200 older ones picked at random, or all of them when trial is -1.
 func verifyAcks(t *testing.T, p *gatewayProcess, book *ackBook, trial int) int {
 	t.Helper()
 	acks, _ := book.snapshot()

@@ -3,9 +3,10 @@
 // Package reliability is actorgate's reliability suite. It proves, against
 // the real binary and an in-process gateway, that actorgate keeps serving,
 // loses no response it acknowledged and leaks nothing under the faults a
-// long-running gateway meets: a SIGKILL during writes, a read-only or full
-// disk, a slow or broken upstream, adapters that panic or hang, a thousand
-// streaming clients, and a long run of failures and reloads.
+// long-running gateway meets. The faults are a SIGKILL during writes, a
+// read-only or full disk, a slow or broken upstream, adapters that panic
+// or hang, a thousand streaming clients, and a long run of failures and
+// reloads.
 //
 // The suite is behind the reliability build tag, so `go test ./...` skips
 // it:

@@ -29,7 +29,7 @@ const (
 	loadWords       = 10
 	loadWordDelay   = 400 * time.Millisecond
 	// loadDisconnectBefore bounds how many words a disconnecting client
-	// reads. The rest of its answer takes at least two seconds upstream.
+	// reads. The rest of its reply takes at least two seconds upstream.
 	loadDisconnectBefore = 4
 	// cancelBound is how soon after a client disconnects its upstream
 	// request must end.
@@ -40,7 +40,7 @@ const (
 type loadClient struct {
 	index int
 	// disconnectAfter is how many content chunks it reads before it goes
-	// away, or zero for a client that reads the whole answer.
+	// away, or zero for a client that reads the whole reply.
 	disconnectAfter int
 	disconnectedAt  time.Time
 	text            string
@@ -166,7 +166,7 @@ func chunkContent(data string) (string, error) {
 
 // checkLoad checks every client's outcome, and that the upstream request
 // of every client that went away ended within cancelBound of its leaving,
-// unless the upstream had finished the answer before.
+// unless the upstream had finished the reply before.
 func checkLoad(t *testing.T, up *fakeUpstream, clients []*loadClient) {
 	t.Helper()
 	var worst time.Duration

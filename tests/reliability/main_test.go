@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -65,12 +66,26 @@ func runSuite(m *testing.M) int {
 		"log_lines_scanned=%d\n", suiteMode.name, tally.crashTrials.Load(),
 		tally.responsesVerified.Load(), tally.faultsInjected.Load(), tally.logLinesScanned.Load())
 	if code == 0 {
-		if err := goleak.Find(); err != nil {
+		if err := findLeaks(); err != nil {
 			fmt.Fprintln(os.Stderr, "reliability: goroutines left after the suite:", err)
 			code = 1
 		}
 	}
 	return code
+}
+
+// findLeaks calls goleak.Find until it finds no goroutine left or 5 s have
+// passed. After a dead letter, protoactor-go keeps a throttle goroutine for
+// 1 s, longer than goleak.Find retries by default.
+func findLeaks() error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := goleak.Find()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // raiseFileLimit sets this process's soft RLIMIT_NOFILE to its hard limit.

@@ -55,13 +55,21 @@ func TestModeFromEnv(t *testing.T) {
 		wantErr bool
 	}{
 		{"default", nil, mode{name: "long", crashTrials: 50}, false},
-		{"short", map[string]string{"ACTORGATE_RELIABILITY": "short"},
-			mode{name: "short", crashTrials: 5, soak: shortSoak}, false},
+		{
+			"short",
+			map[string]string{"ACTORGATE_RELIABILITY": "short"},
+			mode{name: "short", crashTrials: 5, soak: shortSoak},
+			false,
+		},
 		{"long flag wins", map[string]string{
 			"ACTORGATE_RELIABILITY": "short", "ACTORGATE_TEST_LONG": "1",
 		}, mode{name: "long", crashTrials: 50}, false},
-		{"soak", map[string]string{"ACTORGATE_SOAK": "2h"},
-			mode{name: "long", crashTrials: 50, soak: 2 * time.Hour}, false},
+		{
+			"soak",
+			map[string]string{"ACTORGATE_SOAK": "2h"},
+			mode{name: "long", crashTrials: 50, soak: 2 * time.Hour},
+			false,
+		},
 		{"bad mode", map[string]string{"ACTORGATE_RELIABILITY": "medium"}, mode{}, true},
 		{"bad soak", map[string]string{"ACTORGATE_SOAK": "ten"}, mode{}, true},
 		{"negative soak", map[string]string{"ACTORGATE_SOAK": "-1s"}, mode{}, true},

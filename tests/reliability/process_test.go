@@ -102,9 +102,9 @@ type gatewayProcess struct {
 	client *http.Client
 }
 
-// startGateway starts the binary with cfg and waits until /health answers.
-// Its logs are scanned for sec's secrets when the test ends; run names the
-// logs in failure messages.
+// startGateway starts the binary with cfg and waits until /health returns
+// 200. Its logs are scanned for sec's secrets when the test ends, and run
+// names the logs in failure messages.
 func startGateway(t *testing.T, sec *secrets, cfg gatewayConfig, run string) *gatewayProcess {
 	t.Helper()
 	p := &gatewayProcess{
@@ -250,7 +250,7 @@ func (p *gatewayProcess) mustDo(method, path string, body any, headers ...string
 }
 
 // platforms returns the platform table from the control socket, which
-// answers even while the API server is down.
+// responds even while the API server is down.
 func (p *gatewayProcess) platforms() ([]messages.PlatformStatus, error) {
 	sock := filepath.Join(p.cfg.home, "actorgate.sock")
 	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -17,16 +18,38 @@ import (
 )
 
 // logBuffer collects a process's or a logger's output safely across
-// goroutines.
+// goroutines. With a positive limit it keeps only about the last limit
+// bytes and hands the whole lines it drops to spill first, so that a long
+// soak neither grows the test's memory nor skips lines in the secret scan.
 type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu    sync.Mutex
+	b     bytes.Buffer
+	limit int
+	spill func(lines []string)
 }
 
 func (l *logBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.b.Write(p)
+	n, err := l.b.Write(p)
+	if l.limit > 0 && l.b.Len() > l.limit {
+		l.trim()
+	}
+	return n, err
+}
+
+// trim drops whole lines from the front until about half the limit is
+// left.
+func (l *logBuffer) trim() {
+	data := l.b.Bytes()
+	cut := bytes.LastIndexByte(data[:len(data)-l.limit/2], '\n')
+	if cut < 0 {
+		return
+	}
+	dropped := strings.Split(string(l.b.Next(cut+1)), "\n")
+	if l.spill != nil {
+		l.spill(dropped[:len(dropped)-1])
+	}
 }
 
 func (l *logBuffer) String() string {
@@ -63,6 +86,15 @@ type secrets struct {
 	mu      sync.Mutex
 	values  map[string]string // secret value → label
 	sources map[string]*logBuffer
+	// retain, when positive, bounds the bytes each log keeps; the lines it
+	// drops are scanned at once into leaks.
+	retain int
+
+	// leakMu guards leaks and spilled. Like mu, it is taken while a log's
+	// own lock is held, so neither is held while taking a log's lock.
+	leakMu  sync.Mutex
+	leaks   []string
+	spilled int64
 }
 
 // newSecrets returns an empty set whose scan runs when t ends.
@@ -94,10 +126,29 @@ func (s *secrets) add(label, value string) {
 }
 
 // watch registers a log to scan, under a name for the failure message.
+// Call it before anything writes to the log.
 func (s *secrets) watch(name string, logs *logBuffer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sources[name] = logs
+	if s.retain > 0 {
+		logs.limit = s.retain
+		logs.spill = func(lines []string) { s.scanSpilled(name, lines) }
+	}
+}
+
+// scanSpilled scans lines a bounded log dropped.
+func (s *secrets) scanSpilled(name string, lines []string) {
+	s.mu.Lock()
+	values := maps.Clone(s.values)
+	s.mu.Unlock()
+	found := findSecrets(lines, values)
+	s.leakMu.Lock()
+	defer s.leakMu.Unlock()
+	s.spilled += int64(len(lines))
+	for _, leak := range found {
+		s.leaks = append(s.leaks, name+" log (an early part): "+leak)
+	}
 }
 
 // logger returns a JSON zap logger at debug level that writes into a new
@@ -112,14 +163,23 @@ func (s *secrets) logger(name string) (*zap.Logger, *logBuffer) {
 // check scans every watched log for every secret.
 func (s *secrets) check(t *testing.T) {
 	t.Helper()
+	// The copies keep s.mu free while a log's lock is taken, because a log
+	// that spills takes s.mu under its own lock.
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for name, logs := range s.sources {
+	sources, values := maps.Clone(s.sources), maps.Clone(s.values)
+	s.mu.Unlock()
+	for name, logs := range sources {
 		lines := logs.lines()
 		tally.logLinesScanned.Add(int64(len(lines)))
-		for _, leak := range findSecrets(lines, s.values) {
+		for _, leak := range findSecrets(lines, values) {
 			t.Errorf("%s log leaks a secret: %s", name, leak)
 		}
+	}
+	s.leakMu.Lock()
+	defer s.leakMu.Unlock()
+	tally.logLinesScanned.Add(s.spilled)
+	for _, leak := range s.leaks {
+		t.Errorf("%s leaks a secret", leak)
 	}
 }
 
@@ -162,5 +222,27 @@ func TestFindSecrets(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestBoundedLogSpillsWholeLines(t *testing.T) {
+	var spilled []string
+	logs := &logBuffer{limit: 256, spill: func(lines []string) { spilled = append(spilled, lines...) }}
+	const written = 200
+	for i := range written {
+		fmt.Fprintf(logs, "line %03d\n", i)
+	}
+	retained := logs.lines()
+	if n := len(logs.String()); n > logs.limit {
+		t.Errorf("the log keeps %d bytes, want at most %d", n, logs.limit)
+	}
+	if len(spilled)+len(retained) != written {
+		t.Fatalf("%d lines spilled and %d retained, want %d in all", len(spilled), len(retained), written)
+	}
+	all := append(spilled, retained...)
+	for i, line := range all {
+		if want := fmt.Sprintf("line %03d", i); line != want {
+			t.Fatalf("line %d is %q, want %q", i, line, want)
+		}
 	}
 }

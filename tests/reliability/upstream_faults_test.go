@@ -128,7 +128,7 @@ const (
 )
 
 // upstreamCases are the faults and what each maps to. A failure before the
-// first token is a JSON error, 504 for a timeout and 502 otherwise; a
+// first token is a JSON error, 504 for a timeout and 502 otherwise. A
 // failure after it ends the stream with an error finish.
 //
 // NOTE: a request that is not streamed gets code timeout when the

@@ -18,17 +18,17 @@ import (
 	"time"
 )
 
-// upstreamMode is how the fake upstream answers.
+// upstreamMode is how the fake upstream responds.
 type upstreamMode string
 
 const (
-	// modeNormal answers in words, streamed with wordDelay between them.
+	// modeNormal replies normally, streaming word by word wordDelay apart.
 	modeNormal upstreamMode = "normal"
 	// modeSlowHeaders sends nothing until the request is cancelled.
 	modeSlowHeaders upstreamMode = "slow_headers"
 	// modeStall streams the first words, then sends nothing more.
 	modeStall upstreamMode = "stall"
-	// modeStatus500 answers 500 with an OpenAI error envelope.
+	// modeStatus500 responds with status 500 and an OpenAI error envelope.
 	modeStatus500 upstreamMode = "status_500"
 	// modeReset resets the TCP connection: at once without streaming, and
 	// after the first words when streaming.
