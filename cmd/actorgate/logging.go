@@ -18,8 +18,8 @@ const logFlushInterval = 250 * time.Millisecond
 
 // newLogger builds the one root logger of the process. Lines are buffered
 // and written at least every logFlushInterval, so that a busy gateway
-// does not pay a write system call for every request line; close flushes
-// the buffer and must be called before the process exits.
+// does not pay a write system call for every request line. The returned
+// close flushes the buffer and must be called before the process exits.
 func newLogger(w io.Writer, getenv func(string) string) (log *zap.Logger, close func(), err error) {
 	level := zap.NewAtomicLevelAt(zap.InfoLevel)
 	if s := getenv("ACTORGATE_LOG_LEVEL"); s != "" {

@@ -115,8 +115,8 @@ func reload(gw *actorgate.Gateway, home string, getenv func(string) string, log 
 	return err
 }
 
-// printWelcome tells a newcomer where the API is and where its key is. The
-// key itself is never printed.
+// printWelcome prints where the API listens and which file holds its key.
+// The key itself is never printed.
 func printWelcome(w io.Writer, cfg config.Config, initRes config.InitResult) {
 	api := cfg.Platforms.APIServer
 	if initRes.Created {
