@@ -125,6 +125,12 @@ func (s *server) runAgent(ctx context.Context, req *messages.AgentRequest) (*mes
 	timeout := time.Until(req.Deadline) + lateReplyMargin
 	res, werr := s.ask(context.WithoutCancel(ctx), s.agent, req, timeout)
 	if werr != nil {
+		if werr.Code == codeTimeout {
+			// The agent's own timeout reply is due at the deadline and is
+			// dropped there, so a run that produced nothing in time gets
+			// the same answer as a streamed one: 504 agent_incomplete.
+			return nil, incompleteError(timeoutReply(req.RequestID))
+		}
 		return nil, werr
 	}
 	reply, ok := res.(*messages.AgentReply)

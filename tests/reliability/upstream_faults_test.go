@@ -137,7 +137,7 @@ const (
 // the agent drops replies from then on, so the HTTP handler's timer,
 // AGENT_TIMEOUT plus a margin, answers instead.
 var upstreamCases = []upstreamCase{
-	{"slow headers", modeSlowHeaders, chatPath, false, 504, "timeout", ""},
+	{"slow headers", modeSlowHeaders, chatPath, false, 504, "agent_incomplete", ""},
 	{"slow headers streamed", modeSlowHeaders, chatPath, true, 504, "agent_incomplete", ""},
 	{"stalled stream", modeStall, chatPath, true, 200, "", "error"},
 	{"status 500", modeStatus500, chatPath, false, 502, "agent_incomplete", ""},
@@ -146,7 +146,7 @@ var upstreamCases = []upstreamCase{
 	{"reset mid-stream", modeReset, chatPath, true, 200, "", "error"},
 	{"malformed JSON", modeMalformed, chatPath, false, 502, "agent_incomplete", ""},
 	{"malformed SSE", modeMalformed, chatPath, true, 200, "", "error"},
-	{"responses slow headers", modeSlowHeaders, responsesPath, false, 504, "timeout", ""},
+	{"responses slow headers", modeSlowHeaders, responsesPath, false, 504, "agent_incomplete", ""},
 	{"responses status 500", modeStatus500, responsesPath, false, 502, "agent_incomplete", ""},
 	{"responses reset mid-stream", modeReset, responsesPath, true, 200, "", "response.failed"},
 	{"responses malformed SSE", modeMalformed, responsesPath, true, 200, "", "response.failed"},
