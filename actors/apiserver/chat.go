@@ -19,21 +19,8 @@ const lateReplyMargin = time.Second
 func (s *server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	buf := s.getBuf()
 	defer func() { s.putBuf(buf) }()
-	body, werr := readBody(r, *buf)
-	if werr != nil {
-		wire.WriteError(w, werr)
-		return
-	}
-	*buf = body[:0]
-
-	req, werr := wire.DecodeChatRequest(body)
-	if werr != nil {
-		wire.WriteError(w, werr)
-		return
-	}
-	session, werr := sessionKey(r)
-	if werr != nil {
-		wire.WriteError(w, werr)
+	req, body, session, ok := readRequest(w, r, buf, wire.DecodeChatRequest)
+	if !ok {
 		return
 	}
 

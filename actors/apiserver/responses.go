@@ -27,21 +27,8 @@ type turn struct {
 func (s *server) createResponse(w http.ResponseWriter, r *http.Request) {
 	buf := s.getBuf()
 	defer func() { s.putBuf(buf) }()
-	body, werr := readBody(r, *buf)
-	if werr != nil {
-		wire.WriteError(w, werr)
-		return
-	}
-	*buf = body[:0]
-
-	req, werr := wire.DecodeResponsesRequest(body)
-	if werr != nil {
-		wire.WriteError(w, werr)
-		return
-	}
-	session, werr := sessionKey(r)
-	if werr != nil {
-		wire.WriteError(w, werr)
+	req, body, session, ok := readRequest(w, r, buf, wire.DecodeResponsesRequest)
+	if !ok {
 		return
 	}
 

@@ -117,7 +117,7 @@ type Job struct {
 	// first, so an adapter that acknowledges messages in Done gets them
 	// again after a restart.
 	Done func(Result)
-	// Silent tells the core to send nothing: the adapter delivers
+	// Silent makes the core send nothing: the adapter delivers
 	// Result.Reply itself, as the webhook does in its HTTP response.
 	Silent bool
 }

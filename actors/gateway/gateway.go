@@ -40,13 +40,13 @@ type Config struct {
 	StopTimeout time.Duration
 }
 
-// Reload asks the gateway to converge on a new platform list. The reply is
+// Reload requests that the gateway converge on a new platform list. The reply is
 // *ReloadReply once every change has been started (not finished).
 type Reload struct {
 	Platforms []Platform
 }
 
-// ReloadReply answers Reload with the names of the platforms affected.
+// ReloadReply is the reply to Reload: the names of the platforms affected.
 type ReloadReply struct {
 	Started   []string
 	Restarted []string
@@ -54,7 +54,7 @@ type ReloadReply struct {
 	Unchanged []string
 }
 
-// Shutdown asks the gateway to stop every platform adapter. Done is closed
+// Shutdown requests that the gateway stop every platform adapter. Done is closed
 // once all of them have terminated; the agent is left running so that
 // requests still draining can finish.
 type Shutdown struct {
@@ -80,7 +80,7 @@ type entry struct {
 	// stopTimer fires when the adapter has not terminated within
 	// Config.StopTimeout after the stop.
 	stopTimer *time.Timer
-	// next is what happens when the child terminates.
+	// next is the action taken when the child terminates.
 	next afterStop
 }
 
@@ -254,8 +254,8 @@ func (g *Gateway) ensureSessions(ctx actor.Context) {
 }
 
 // sessionsFailed restarts the sessions store after a backoff. The store
-// answers disk trouble with errors instead of failing, so this runs only
-// on a bug.
+// replies to disk trouble with errors instead of failing, so this runs
+// only on a bug.
 func (g *Gateway) sessionsFailed(sup actor.Supervisor, child *actor.PID, reason any) {
 	if g.shuttingDown {
 		sup.StopChildren(child)
@@ -321,6 +321,7 @@ func (g *Gateway) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor, chil
 		sup.StopChildren(child)
 		return
 	}
+
 	perr := platformError(e.spec.Name, reason)
 	e.status.Attempts++
 	e.status.ErrorCode = perr.Code
@@ -328,19 +329,28 @@ func (g *Gateway) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor, chil
 	if e.failingAt.IsZero() {
 		e.failingAt = g.now()
 	}
+
 	if !perr.Retryable {
-		g.log.Error("platform failed and will not be retried",
-			zap.String("platform", e.spec.Name), zap.String("error_code", perr.Code),
-			zap.String("error_message", perr.Message), zap.Error(perr.Cause))
-		e.stopping = true
-		e.next = afterStopNothing
-		g.setState(e, messages.StateFatal)
-		e.status.NextRetryAt = time.Time{}
-		sup.StopChildren(child)
-		g.armStopTimer(e)
+		g.stopFatal(sup, child, e, perr)
 		return
 	}
 	g.scheduleRestart(e, perr)
+}
+
+// stopFatal stops a platform whose failure a retry cannot fix and marks it
+// fatal until a reload or a resume.
+func (g *Gateway) stopFatal(sup actor.Supervisor, child *actor.PID, e *entry,
+	perr *messages.PlatformError,
+) {
+	g.log.Error("platform failed and will not be retried",
+		zap.String("platform", e.spec.Name), zap.String("error_code", perr.Code),
+		zap.String("error_message", perr.Message), zap.Error(perr.Cause))
+	e.stopping = true
+	e.next = afterStopNothing
+	g.setState(e, messages.StateFatal)
+	e.status.NextRetryAt = time.Time{}
+	sup.StopChildren(child)
+	g.armStopTimer(e)
 }
 
 func (g *Gateway) scheduleRestart(e *entry, perr *messages.PlatformError) {

@@ -43,7 +43,7 @@ func (s *script) next() *messages.PlatformError {
 	return s.outcome(n)
 }
 
-// fakeAdapter connects or fails as its script says, and counts closes.
+// fakeAdapter connects or fails as its script decides, and counts closes.
 type fakeAdapter struct {
 	name   string
 	script *script
@@ -397,7 +397,7 @@ func TestShutdownStopsEveryPlatform(t *testing.T) {
 	if a.closed.Load() != 1 || b.closed.Load() != 1 {
 		t.Errorf("closes = %d, %d; want 1, 1", a.closed.Load(), b.closed.Load())
 	}
-	// A second shutdown request is answered too.
+	// A second shutdown request gets its reply too.
 	again := make(chan struct{})
 	system.Root.Send(pid, &Shutdown{Done: again})
 	select {
