@@ -39,7 +39,7 @@ func TestPauseStopsListenerAndResumeServes(t *testing.T) {
 	}
 	waitStatus(t, home, "api_server", "paused")
 	waitNotListening(t, addr)
-	if len(p.logLines("platform paused", "api_server")) != 1 {
+	if len(p.flushedLogLines("platform paused", "api_server")) != 1 {
 		t.Error("no log line says api_server was paused")
 	}
 
@@ -65,7 +65,7 @@ func TestPauseTwiceAndResumeRunning(t *testing.T) {
 		}
 	}
 	waitStatus(t, home, "api_server", "paused")
-	if n := len(p.logLines("platform paused")); n != 1 {
+	if n := len(p.flushedLogLines("platform paused")); n != 1 {
 		t.Errorf("%d 'platform paused' lines, want 1 for two pauses", n)
 	}
 }

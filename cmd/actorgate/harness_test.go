@@ -102,7 +102,7 @@ func processEnv(home string, extra map[string]string) []string {
 		"HOME=" + home,
 		"ACTORGATE_HOME=" + home,
 		"ACTORGATE_LOG_FORMAT=json",
-		"GORACE=halt_on_error=1",
+		"GORACE=halt_on_error=1 atexit_sleep_ms=0",
 	}
 	for k, v := range extra {
 		env = append(env, k+"="+v)
@@ -257,6 +257,13 @@ func (p *gatewayProcess) waitLog(parts ...string) string {
 	return ""
 }
 
+// flushedLogLines is logLines after the gateway's log buffer has had time to
+// flush, for counting lines or checking that one is absent.
+func (p *gatewayProcess) flushedLogLines(parts ...string) []string {
+	time.Sleep(2 * logFlushInterval)
+	return p.logLines(parts...)
+}
+
 // fdCount counts the open file descriptors of the process.
 func (p *gatewayProcess) fdCount() int {
 	p.t.Helper()
@@ -265,6 +272,25 @@ func (p *gatewayProcess) fdCount() int {
 		p.t.Fatal(err)
 	}
 	return len(entries)
+}
+
+// settledFDCount waits until the descriptor count reads the same five times
+// in a row, 20 ms apart, so that connections closing in the background are not
+// counted, and returns that count.
+func (p *gatewayProcess) settledFDCount(t *testing.T) int {
+	t.Helper()
+	last, same := p.fdCount(), 0
+	deadline := time.Now().Add(5 * time.Second)
+	for same < 5 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		n := p.fdCount()
+		if n == last {
+			same++
+		} else {
+			last, same = n, 0
+		}
+	}
+	return last
 }
 
 // reply is what do returns: the status, headers and whole body.

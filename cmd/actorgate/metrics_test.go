@@ -100,7 +100,7 @@ func TestMetricsAddrMustBeLoopback(t *testing.T) {
 	if !exited || code != 1 {
 		t.Fatalf("run with a public metrics address: exited %v, code %d; want exit 1", exited, code)
 	}
-	if len(p.logLines("invalid configuration", "gateway.metrics_addr")) != 1 {
+	if len(p.flushedLogLines("invalid configuration", "gateway.metrics_addr")) != 1 {
 		t.Errorf("no log line names the invalid setting:\n%s", p.stderr)
 	}
 }

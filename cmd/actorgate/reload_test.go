@@ -121,7 +121,7 @@ func TestReloadRestartsChangedPlatform(t *testing.T) {
 	if got := modelIDs(t, p); !strings.Contains(got, `"second-model"`) {
 		t.Errorf("models after reload = %s, want second-model", got)
 	}
-	if n := len(p.logLines("api server listening")); n != 2 {
+	if n := len(p.flushedLogLines("api server listening")); n != 2 {
 		t.Errorf("%d 'api server listening' lines, want 2 (start and restart)", n)
 	}
 	waitStatus(t, home, "api_server", "connected")
@@ -159,7 +159,7 @@ func TestReloadStopsRemovedPlatform(t *testing.T) {
 	}
 	waitNotListening(t, fmt.Sprintf("127.0.0.1:%d", p.port))
 	waitStatus(t, home, "(no platform enrolled)")
-	if len(p.logLines("store closed")) == 0 {
+	if len(p.flushedLogLines("store closed")) == 0 {
 		t.Error("no log line says the response store was closed")
 	}
 }
@@ -179,7 +179,7 @@ func TestReloadLeavesUnchangedPlatform(t *testing.T) {
 	if after := waitStatus(t, home, "api_server", "connected"); after != before {
 		t.Errorf("status row changed:\nbefore %s\nafter  %s", before, after)
 	}
-	if n := len(p.logLines("api server stopped")); n != 0 {
+	if n := len(p.flushedLogLines("api server stopped")); n != 0 {
 		t.Errorf("api server stopped %d times during an unchanged reload", n)
 	}
 	modelIDs(t, p)
@@ -232,7 +232,7 @@ func TestReloadRejectsInvalidConfig(t *testing.T) {
 	if got := modelIDs(t, p); !strings.Contains(got, `"kept-model"`) {
 		t.Errorf("models after a rejected reload = %s", got)
 	}
-	if n := len(p.logLines(reloaded)); n != 0 {
+	if n := len(p.flushedLogLines(reloaded)); n != 0 {
 		t.Errorf("%d accepted reloads, want 0", n)
 	}
 
@@ -354,7 +354,7 @@ func TestReloadUnderLoadFailsNoRequest(t *testing.T) {
 				w, len(r.failures), r.ok+len(r.failures), r.failures[0])
 		}
 	}
-	if n := len(p.logLines("api server stopped")); n != 0 {
+	if n := len(p.flushedLogLines("api server stopped")); n != 0 {
 		t.Errorf("api server stopped %d times during reloads that did not change it", n)
 	}
 }
