@@ -61,11 +61,13 @@ func ReadAllResponses(path string) ([]messages.StoredResponse, error) {
 	}
 	defer func() { _ = db.Close() }()
 
+	// Characters 6 to 21 of an id are its thread key, and seq grows with
+	// each insert, so the rows come out thread by thread, in turn order.
 	rows, err := db.QueryContext(context.Background(), `
 		SELECT id, session_key, previous_id, status, instructions, body, history, created_at,
 			(SELECT name FROM conversations
-			 WHERE response_id = responses.id ORDER BY updated_at DESC, name LIMIT 1)
-		FROM responses ORDER BY thread_key, seq`)
+			 WHERE response_seq = responses.seq ORDER BY updated_at DESC, name LIMIT 1)
+		FROM responses ORDER BY substr(id, 6, 16), seq`)
 	if err != nil {
 		return nil, classify(fmt.Errorf("reading responses from %s: %w", path, err))
 	}

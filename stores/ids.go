@@ -26,3 +26,24 @@ func validResponseID(id string) bool {
 func threadKey(id string) string {
 	return id[len(responseIDPrefix) : len(responseIDPrefix)+threadKeyLength]
 }
+
+// idHashFunction is the SQL name of responseIDHash, which every connection
+// that OpenSQLite opens registers for the schema migration.
+const idHashFunction = "actorgate_id_hash"
+
+// responseIDHash returns the 64-bit FNV-1a hash of id, the value of
+// hash/fnv's New64a computed without allocating, as an int64. It is the
+// id_hash column that indexes responses, so changing it would make every
+// stored row unreachable.
+func responseIDHash(id string) int64 {
+	const (
+		offsetBasis = 14695981039346656037
+		prime       = 1099511628211
+	)
+	h := uint64(offsetBasis)
+	for i := range len(id) {
+		h ^= uint64(id[i])
+		h *= prime
+	}
+	return int64(h) //nolint:gosec // a hash, so wrapping to negative is fine
+}

@@ -302,29 +302,29 @@ func (s *SQLiteResponses) putOne(
 	ctx context.Context, tx *txStatements, r *messages.StoredResponse,
 ) (int, error) {
 	tick := s.tick()
-	inserted, err := s.insertResponse(ctx, tx, r, tick)
+	hash := responseIDHash(r.ID)
+	inserted, err := s.insertResponse(ctx, tx, r, hash, tick)
 	if err != nil {
 		return 0, err
 	}
 	if inserted == 0 {
-		if err := s.replaceResponse(ctx, tx, r, tick); err != nil {
+		if err := s.replaceResponse(ctx, tx, r, hash, tick); err != nil {
 			return 0, err
 		}
 	}
 	if r.Conversation == "" {
 		return inserted, nil
 	}
-	return inserted, s.pointConversation(ctx, tx, r)
+	return inserted, s.pointConversation(ctx, tx, r, hash)
 }
 
-// insertResponse inserts a new response as the next turn of its thread.
-// It returns 0 without writing when the id is already stored.
+// insertResponse inserts a new response, which becomes the last turn of
+// its thread. It returns 0 without writing when the id is already stored.
 func (s *SQLiteResponses) insertResponse(
-	ctx context.Context, tx *txStatements, r *messages.StoredResponse, tick int64,
+	ctx context.Context, tx *txStatements, r *messages.StoredResponse, hash, tick int64,
 ) (int, error) {
-	thread := threadKey(r.ID)
 	res, err := tx.exec(ctx, s.stmts.insertResponse,
-		r.ID, r.SessionKey, thread, thread, nullIfEmpty(r.PreviousID), r.Status,
+		hash, r.ID, r.SessionKey, nullIfEmpty(r.PreviousID), r.Status,
 		nullIfEmpty(r.Instructions), []byte(r.Body), historyBlob(r.History),
 		s.createdAt(r, tick), tick)
 	if err != nil {
@@ -342,11 +342,11 @@ func (s *SQLiteResponses) insertResponse(
 // unless r sets one. It returns ErrIDInUse when another session key owns
 // the id.
 func (s *SQLiteResponses) replaceResponse(
-	ctx context.Context, tx *txStatements, r *messages.StoredResponse, tick int64,
+	ctx context.Context, tx *txStatements, r *messages.StoredResponse, hash, tick int64,
 ) error {
 	res, err := tx.exec(ctx, s.stmts.replaceResponse,
 		nullIfEmpty(r.PreviousID), r.Status, nullIfEmpty(r.Instructions), []byte(r.Body),
-		historyBlob(r.History), nullTime(r.CreatedAt), tick, r.ID, r.SessionKey)
+		historyBlob(r.History), nullTime(r.CreatedAt), tick, hash, r.ID, r.SessionKey)
 	if err != nil {
 		return classify(fmt.Errorf("replacing response %s: %w", r.ID, err))
 	}
@@ -361,9 +361,10 @@ func (s *SQLiteResponses) replaceResponse(
 }
 
 func (s *SQLiteResponses) pointConversation(
-	ctx context.Context, tx *txStatements, r *messages.StoredResponse,
+	ctx context.Context, tx *txStatements, r *messages.StoredResponse, hash int64,
 ) error {
-	_, err := tx.exec(ctx, s.stmts.pointConversation, r.SessionKey, r.Conversation, r.ID, s.lastTick)
+	_, err := tx.exec(ctx, s.stmts.pointConversation,
+		r.SessionKey, r.Conversation, s.lastTick, hash, r.ID)
 	if err != nil {
 		return classify(fmt.Errorf("pointing conversation at response %s: %w", r.ID, err))
 	}
@@ -460,7 +461,7 @@ func (s *SQLiteResponses) selectResponse(ctx context.Context, sessionKey, id str
 		body, history                        []byte
 	)
 	r := &messages.StoredResponse{ID: id, SessionKey: sessionKey}
-	row := s.stmts.selectResponse.QueryRowContext(ctx, id, sessionKey)
+	row := s.stmts.selectResponse.QueryRowContext(ctx, responseIDHash(id), id, sessionKey)
 	err := row.Scan(&previous, &r.Status, &instructions, &body, &history, &createdAt, &conversation)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, responseNotFound(id)
@@ -487,7 +488,7 @@ func (s *SQLiteResponses) touch(ctx context.Context, id string) {
 	if err := s.ready(true); err != nil {
 		return
 	}
-	_, err := s.stmts.touch.ExecContext(ctx, s.tick(), id)
+	_, err := s.stmts.touch.ExecContext(ctx, s.tick(), responseIDHash(id), id)
 	s.noteWriteError(err)
 	if err != nil && !s.touchFailing {
 		s.touchFailing = true
@@ -510,7 +511,7 @@ func (s *SQLiteResponses) Delete(ctx context.Context, sessionKey, id string) err
 	if !validResponseID(id) {
 		return responseNotFound(id)
 	}
-	res, err := s.stmts.deleteResponse.ExecContext(ctx, id, sessionKey)
+	res, err := s.stmts.deleteResponse.ExecContext(ctx, responseIDHash(id), id, sessionKey)
 	s.noteWriteError(err)
 	if err != nil {
 		return classify(fmt.Errorf("deleting response %s: %w", id, err))

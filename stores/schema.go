@@ -62,4 +62,70 @@ CREATE TABLE idempotency (
 
 CREATE INDEX idempotency_expires_at ON idempotency (expires_at);
 `,
+	// Version 2 rebuilds responses and conversations so that a write
+	// updates one small index at a random position instead of two larger
+	// ones, the id index and the (thread_key, seq) index. It copies every
+	// row.
+	//
+	// responses: seq is the rowid and grows with each insert, so it orders
+	// the turns of a thread as the per-thread sequence of version 1 did,
+	// and new rows go to the end of the table. id_hash is
+	// responseIDHash(id); its index entries are about a quarter the size
+	// of entries holding the 53-byte id. Two ids can share a hash, so every
+	// lookup also compares id, and Put checks that an id is not stored
+	// before it inserts it.
+	//
+	// conversations: response_seq points at the latest response of a
+	// conversation. Deleting or evicting that response deletes the name
+	// through the foreign key, which needs the index on response_seq.
+	//
+	// The copy numbers the rows by thread and version 1 sequence, so the
+	// turns of each thread keep their order. The old tables are dropped
+	// child first, so no cascade runs. Renaming responses_v2 rewrites the
+	// foreign key of conversations_v2 to the new name, as SQLite 3.26 and
+	// later do unless legacy_alter_table is on.
+	`
+CREATE TABLE responses_v2 (
+	seq          INTEGER PRIMARY KEY,
+	id_hash      INTEGER NOT NULL,
+	id           TEXT NOT NULL,
+	session_key  TEXT NOT NULL,
+	previous_id  TEXT,
+	status       TEXT NOT NULL,
+	instructions TEXT,
+	body         BLOB NOT NULL,
+	history      BLOB NOT NULL,
+	created_at   INTEGER NOT NULL,
+	accessed_at  INTEGER NOT NULL
+) STRICT;
+
+INSERT INTO responses_v2 (seq, id_hash, id, session_key, previous_id, status, instructions,
+	body, history, created_at, accessed_at)
+SELECT ROW_NUMBER() OVER (ORDER BY thread_key, seq), actorgate_id_hash(id), id, session_key,
+	previous_id, status, instructions, body, history, created_at, accessed_at
+FROM responses;
+
+CREATE INDEX responses_id_hash ON responses_v2 (id_hash);
+
+CREATE TABLE conversations_v2 (
+	session_key  TEXT NOT NULL,
+	name         TEXT NOT NULL,
+	response_seq INTEGER NOT NULL REFERENCES responses_v2 (seq) ON DELETE CASCADE,
+	updated_at   INTEGER NOT NULL,
+	PRIMARY KEY (session_key, name)
+) STRICT, WITHOUT ROWID;
+
+INSERT INTO conversations_v2 (session_key, name, response_seq, updated_at)
+SELECT c.session_key, c.name, r.seq, c.updated_at
+FROM conversations AS c
+JOIN responses_v2 AS r ON r.id_hash = actorgate_id_hash(c.response_id) AND r.id = c.response_id;
+
+DROP TABLE conversations;
+DROP TABLE responses;
+ALTER TABLE responses_v2 RENAME TO responses;
+ALTER TABLE conversations_v2 RENAME TO conversations;
+
+CREATE INDEX responses_accessed_at ON responses (accessed_at);
+CREATE INDEX conversations_response_seq ON conversations (response_seq);
+`,
 }

@@ -218,7 +218,8 @@ func (s *connSetup) journalMode() JournalMode {
 
 // configure sets the journal mode, and synchronous to match it: NORMAL
 // under WAL, where a commit is durable once the WAL is synced at a
-// checkpoint, and FULL under the rollback journal.
+// checkpoint, and FULL under the rollback journal. It also registers the
+// SQL function that the schema migration uses to fill id_hash.
 func (s *connSetup) configure(conn *sqlite3.SQLiteConn) error {
 	mode, err := s.setJournalMode(conn)
 	if err != nil {
@@ -230,6 +231,9 @@ func (s *connSetup) configure(conn *sqlite3.SQLiteConn) error {
 	}
 	if _, err := conn.Exec("PRAGMA synchronous = "+synchronous, nil); err != nil {
 		return fmt.Errorf("setting synchronous=%s: %w", synchronous, err)
+	}
+	if err := conn.RegisterFunc(idHashFunction, responseIDHash, true); err != nil {
+		return fmt.Errorf("registering SQL function %s: %w", idHashFunction, err)
 	}
 
 	s.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -193,7 +194,8 @@ func TestSchemaTooNew(t *testing.T) {
 	if !errors.Is(err, ErrSchemaTooNew) {
 		t.Fatalf("err = %v, want ErrSchemaTooNew", err)
 	}
-	want := "database schema version 99 is newer than this actorgate supports (1); upgrade actorgate"
+	want := fmt.Sprintf("database schema version 99 is newer than this actorgate "+
+		"supports (%d); upgrade actorgate", len(responsesMigrations))
 	if err.Error() != want {
 		t.Errorf("message = %q, want %q", err.Error(), want)
 	}
@@ -214,22 +216,41 @@ func TestThreadSequence(t *testing.T) {
 	second.Body = json.RawMessage(`{"replaced":true}`)
 	put(t, s, second)
 
-	want := map[string]int{first.ID: 1, second.ID: 2, third.ID: 3, other.ID: 1}
-	for id, seq := range want {
-		var got int
-		if err := s.db.QueryRow("SELECT seq FROM responses WHERE id = ?", id).Scan(&got); err != nil {
+	seqs := make(map[string]int64)
+	for _, id := range []string{first.ID, second.ID, other.ID, third.ID} {
+		var seq int64
+		if err := s.db.QueryRow("SELECT seq FROM responses WHERE id = ?", id).Scan(&seq); err != nil {
 			t.Fatalf("seq of %s: %v", id, err)
 		}
-		if got != seq {
-			t.Errorf("seq of %s = %d, want %d", id, got, seq)
-		}
+		seqs[id] = seq
+	}
+	if seqs[first.ID] >= seqs[second.ID] {
+		t.Errorf("seq of first = %d, want below second's %d", seqs[first.ID], seqs[second.ID])
+	}
+	if seqs[second.ID] >= seqs[third.ID] {
+		t.Errorf("seq of replaced second = %d, want below third's %d",
+			seqs[second.ID], seqs[third.ID])
 	}
 
-	_, err := s.db.Exec(`INSERT INTO responses (id, session_key, thread_key, seq, status, body,
-		history, created_at, accessed_at) VALUES (?, 'a', ?, 2, 'completed', x'7b7d', x'', 0, 0)`,
-		newID(t, threadKey(first.ID)), threadKey(first.ID))
+	all, err := ReadAllResponses(s.Path())
+	if err != nil {
+		t.Fatalf("ReadAllResponses: %v", err)
+	}
+	var thread []string
+	for _, r := range all {
+		if threadKey(r.ID) == threadKey(first.ID) {
+			thread = append(thread, r.ID)
+		}
+	}
+	if want := []string{first.ID, second.ID, third.ID}; !slices.Equal(thread, want) {
+		t.Errorf("thread order = %v, want %v", thread, want)
+	}
+
+	_, err = s.db.Exec(`INSERT INTO responses (seq, id_hash, id, session_key, status, body,
+		history, created_at, accessed_at) VALUES (?, ?, ?, 'a', 'completed', x'7b7d', x'', 0, 0)`,
+		seqs[second.ID], 0, newID(t, threadKey(first.ID)))
 	if err == nil || !strings.Contains(err.Error(), "UNIQUE") {
-		t.Errorf("second writer taking seq 2: err = %v, want a UNIQUE constraint failure", err)
+		t.Errorf("second writer taking a used seq: err = %v, want a UNIQUE constraint failure", err)
 	}
 }
 

@@ -10,46 +10,47 @@ import (
 // Queries of the response store, prepared once per connection by
 // prepareStatements.
 const (
-	// The sequence number is read from the end of the (thread_key, seq)
-	// index, which costs the same however long the thread is.
+	// The insert writes nothing when the id is already stored. The
+	// parameters are numbered because the id and its hash appear twice.
 	queryInsertResponse = `
-		INSERT INTO responses (id, session_key, thread_key, seq, previous_id, status,
-			instructions, body, history, created_at, accessed_at)
-		VALUES (?, ?, ?, COALESCE((SELECT seq FROM responses WHERE thread_key = ?
-				ORDER BY seq DESC LIMIT 1), 0) + 1,
-			?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO NOTHING`
+		INSERT INTO responses (id_hash, id, session_key, previous_id, status, instructions,
+			body, history, created_at, accessed_at)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
+		WHERE NOT EXISTS (SELECT 1 FROM responses WHERE id_hash = ?1 AND id = ?2)`
 
 	queryReplaceResponse = `
 		UPDATE responses SET previous_id = ?, status = ?, instructions = ?, body = ?,
 			history = ?, created_at = COALESCE(?, created_at), accessed_at = ?
-		WHERE id = ? AND session_key = ?`
+		WHERE id_hash = ? AND id = ? AND session_key = ?`
 
+	// The WHERE clause also keeps SQLite from reading ON CONFLICT as part
+	// of the SELECT.
 	queryPointConversation = `
-		INSERT INTO conversations (session_key, name, response_id, updated_at)
-		VALUES (?, ?, ?, ?)
+		INSERT INTO conversations (session_key, name, response_seq, updated_at)
+		SELECT ?, ?, seq, ? FROM responses WHERE id_hash = ? AND id = ?
 		ON CONFLICT (session_key, name)
-		DO UPDATE SET response_id = excluded.response_id, updated_at = excluded.updated_at`
+		DO UPDATE SET response_seq = excluded.response_seq, updated_at = excluded.updated_at`
 
-	// Selecting rowids keeps the subquery inside the accessed_at index,
-	// which stores the rowid of each row.
 	queryEvict = `
-		DELETE FROM responses WHERE rowid IN (
-			SELECT rowid FROM responses ORDER BY accessed_at LIMIT ?)`
+		DELETE FROM responses WHERE seq IN (
+			SELECT seq FROM responses ORDER BY accessed_at LIMIT ?)`
 
 	queryCountResponses = "SELECT COUNT(*) FROM responses"
 
 	querySelectResponse = `
 		SELECT previous_id, status, instructions, body, history, created_at,
 			(SELECT name FROM conversations
-			 WHERE response_id = responses.id ORDER BY updated_at DESC, name LIMIT 1)
-		FROM responses WHERE id = ? AND session_key = ?`
+			 WHERE response_seq = responses.seq ORDER BY updated_at DESC, name LIMIT 1)
+		FROM responses WHERE id_hash = ? AND id = ? AND session_key = ?`
 
-	queryTouch = "UPDATE responses SET accessed_at = ? WHERE id = ?"
+	queryTouch = "UPDATE responses SET accessed_at = ? WHERE id_hash = ? AND id = ?"
 
-	queryDeleteResponse = "DELETE FROM responses WHERE id = ? AND session_key = ?"
+	queryDeleteResponse = `
+		DELETE FROM responses WHERE id_hash = ? AND id = ? AND session_key = ?`
 
-	queryConversation = "SELECT response_id FROM conversations WHERE session_key = ? AND name = ?"
+	queryConversation = `
+		SELECT r.id FROM conversations AS c JOIN responses AS r ON r.seq = c.response_seq
+		WHERE c.session_key = ? AND c.name = ?`
 
 	queryDeleteExpiredKeys = `
 		DELETE FROM idempotency WHERE (session_key, key) IN (

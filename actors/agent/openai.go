@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/actorgate/actorgate/actors/agent/h1"
 	"github.com/actorgate/actorgate/messages"
 )
 
@@ -53,7 +54,7 @@ type openAIBackend struct {
 	// transport is the default transport this backend created, which Close
 	// releases. A transport passed in the configuration belongs to the
 	// caller and is left open.
-	transport *http.Transport
+	transport idleCloser
 	logger    *zap.Logger
 	closed    atomic.Bool
 }
@@ -85,8 +86,8 @@ func NewOpenAI(cfg OpenAIConfig, logger *zap.Logger) (Backend, error) {
 	}
 	rt := cfg.Transport
 	if rt == nil {
-		b.transport = newTransport(strings.HasPrefix(endpoint, "https:"), cfg.Timeout)
-		rt = b.transport
+		t := newTransport(strings.HasPrefix(endpoint, "https:"), cfg.Timeout)
+		b.transport, rt = t, t
 	}
 	b.client = &http.Client{
 		Transport: rt,
@@ -122,10 +123,28 @@ func redactURL(raw string, u *url.URL) string {
 	return raw
 }
 
-// newTransport returns the default upstream transport. HTTP/2 is attempted
-// only over TLS. Proxy stays nil so that HTTP_PROXY in the environment never
-// redirects upstream traffic.
-func newTransport(tls bool, timeout time.Duration) *http.Transport {
+// idleCloser is a transport whose idle connections can be closed.
+type idleCloser interface {
+	http.RoundTripper
+	CloseIdleConnections()
+}
+
+// newTransport returns the default upstream transport. A plain-HTTP
+// upstream, usually a model server on the same host or network, gets the
+// h1 transport. It reads each response on the run's own goroutine, so it
+// costs less CPU per request than net/http's and keeps no goroutine per
+// open stream. An HTTPS upstream gets net/http's transport, which attempts
+// HTTP/2. Neither reads HTTP_PROXY from the environment.
+func newTransport(tls bool, timeout time.Duration) idleCloser {
+	if !tls {
+		return h1.New(h1.Config{
+			DialTimeout:           dialTimeout,
+			KeepAlive:             30 * time.Second,
+			MaxIdleConns:          maxIdleConns,
+			IdleConnTimeout:       idleConnTimeout,
+			ResponseHeaderTimeout: timeout,
+		})
+	}
 	dialer := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
 	return &http.Transport{
 		Proxy:                 nil,
@@ -135,7 +154,7 @@ func newTransport(tls bool, timeout time.Duration) *http.Transport {
 		IdleConnTimeout:       idleConnTimeout,
 		TLSHandshakeTimeout:   tlsTimeout,
 		ResponseHeaderTimeout: timeout,
-		ForceAttemptHTTP2:     tls,
+		ForceAttemptHTTP2:     true,
 	}
 }
 

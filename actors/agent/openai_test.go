@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/actorgate/actorgate/actors/agent/h1"
 	"github.com/actorgate/actorgate/messages"
 )
 
@@ -809,39 +810,44 @@ func TestNewOpenAIHidesPassword(t *testing.T) {
 }
 
 func TestDefaultTransport(t *testing.T) {
-	tests := []struct {
-		url   string
-		http2 bool
-	}{
-		{"http://127.0.0.1:8000/v1", false},
-		{"https://127.0.0.1:8443/v1", true},
+	newBackend := func(t *testing.T, url string) *openAIBackend {
+		t.Helper()
+		b, err := NewOpenAI(OpenAIConfig{BaseURL: url, Timeout: 3 * time.Second}, nil)
+		if err != nil {
+			t.Fatalf("NewOpenAI: %v", err)
+		}
+		t.Cleanup(func() { _ = b.Close() })
+		return b.(*openAIBackend)
 	}
-	for _, tt := range tests {
-		t.Run(tt.url, func(t *testing.T) {
-			b, err := NewOpenAI(OpenAIConfig{BaseURL: tt.url, Timeout: 3 * time.Second}, nil)
-			if err != nil {
-				t.Fatalf("NewOpenAI: %v", err)
-			}
-			defer func() { _ = b.Close() }()
-			tr := b.(*openAIBackend).transport
 
-			if tr.Proxy != nil {
-				t.Errorf("transport uses a proxy function; want none")
-			}
-			if tr.ForceAttemptHTTP2 != tt.http2 {
-				t.Errorf("ForceAttemptHTTP2 = %v, want %v", tr.ForceAttemptHTTP2, tt.http2)
-			}
-			if tr.MaxIdleConns != 1024 || tr.MaxIdleConnsPerHost != 1024 {
-				t.Errorf("idle pool = %d/%d, want 1024/1024", tr.MaxIdleConns, tr.MaxIdleConnsPerHost)
-			}
-			if tr.IdleConnTimeout != 90*time.Second {
-				t.Errorf("IdleConnTimeout = %v, want 90s", tr.IdleConnTimeout)
-			}
-			if tr.ResponseHeaderTimeout != 3*time.Second {
-				t.Errorf("ResponseHeaderTimeout = %v, want the backend timeout", tr.ResponseHeaderTimeout)
-			}
-		})
-	}
+	t.Run("http", func(t *testing.T) {
+		b := newBackend(t, "http://127.0.0.1:8000/v1")
+		if _, ok := b.transport.(*h1.Transport); !ok {
+			t.Errorf("transport is %T, want *h1.Transport for a plain-HTTP upstream", b.transport)
+		}
+	})
+	t.Run("https", func(t *testing.T) {
+		b := newBackend(t, "https://127.0.0.1:8443/v1")
+		tr, ok := b.transport.(*http.Transport)
+		if !ok {
+			t.Fatalf("transport is %T, want *http.Transport for an HTTPS upstream", b.transport)
+		}
+		if tr.Proxy != nil {
+			t.Errorf("transport uses a proxy function; want none")
+		}
+		if !tr.ForceAttemptHTTP2 {
+			t.Error("ForceAttemptHTTP2 is off; want HTTP/2 attempted over TLS")
+		}
+		if tr.MaxIdleConns != 1024 || tr.MaxIdleConnsPerHost != 1024 {
+			t.Errorf("idle pool = %d/%d, want 1024/1024", tr.MaxIdleConns, tr.MaxIdleConnsPerHost)
+		}
+		if tr.IdleConnTimeout != 90*time.Second {
+			t.Errorf("IdleConnTimeout = %v, want 90s", tr.IdleConnTimeout)
+		}
+		if tr.ResponseHeaderTimeout != 3*time.Second {
+			t.Errorf("ResponseHeaderTimeout = %v, want the backend timeout", tr.ResponseHeaderTimeout)
+		}
+	})
 }
 
 // TestOpenAIEarlyResponse covers an upstream that responds before it has

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -172,12 +171,24 @@ func failTransport(reply *messages.AgentReply, ctx context.Context, err error) {
 		failContext(reply, ctx)
 		return
 	}
-	var netErr net.Error
-	if errors.As(err, &netErr) && netErr.Timeout() {
+	if isTimeout(err) {
 		fail(reply, CodeUpstreamTimeout, "the upstream did not respond in time: "+err.Error(), 0)
 		return
 	}
 	fail(reply, CodeUpstreamUnavailable, "the upstream could not be reached: "+err.Error(), 0)
+}
+
+// isTimeout reports whether any error in err's chain reports a timeout.
+// errors.As with net.Error is not enough: it stops at the *url.Error that
+// http.Client returns, whose Timeout looks only one level down.
+func isTimeout(err error) bool {
+	for err != nil {
+		if t, ok := err.(interface{ Timeout() bool }); ok && t.Timeout() {
+			return true
+		}
+		err = errors.Unwrap(err)
+	}
+	return false
 }
 
 // isEventStream reports whether the response is a server-sent event stream.

@@ -17,10 +17,10 @@ import (
 
 // Limits of the SSE reader.
 const (
-	// sseBufferSize is the initial read buffer of a stream, held for the
-	// stream's life. A longer line is collected in sseReader.line, which
-	// grows as needed.
-	sseBufferSize = 4 << 10
+	// sseBufferSize is the read buffer of a stream, held for the stream's
+	// life, so it is kept small: a chunk event is a few hundred bytes. A
+	// longer line is collected in sseReader.line, which grows as needed.
+	sseBufferSize = 1 << 10
 	// maxEventBytes bounds one event's data. A chat completion chunk is a
 	// few hundred bytes, so a larger event means a broken upstream.
 	maxEventBytes = 8 << 20

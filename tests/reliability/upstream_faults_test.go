@@ -232,17 +232,22 @@ func settle(t *testing.T, p *gatewayProcess, up *fakeUpstream) procStats {
 		open, _ := up.openConns()
 		return open == 0
 	})
+	// The gateway releases pooled upstream connections that the upstream
+	// closed within about a second (the h1 transport's sweep), so the count
+	// must hold for longer than that before it counts as settled.
 	var last procStats
-	stable := 0
+	var since time.Time
 	waitFor(t, waitLimit, "the gateway's fd count to settle", func() bool {
 		st := p.stats()
-		if st.fds == last.fds {
-			stable++
-		} else {
-			stable = 0
+		if st.fds != last.fds || since.IsZero() {
+			since = time.Now()
 		}
 		last = st
-		return stable >= 10
+		return time.Since(since) >= settleTime
 	})
 	return last
 }
+
+// settleTime is how long the gateway's fd count must hold still to count
+// as settled: longer than the upstream transport's idle sweep interval.
+const settleTime = 2500 * time.Millisecond
