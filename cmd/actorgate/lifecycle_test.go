@@ -123,8 +123,8 @@ func TestEnabledWithoutKeyIsNotEnrolled(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		statusOutput(t, home)
 	}
-	// Status calls open and close control connections; the server side
-	// closes its end a moment after the client has read the answer.
+	// Status calls open and close control connections. The server closes
+	// its end a moment after the client has read the reply.
 	if after := p.settledFDCount(t); after > before {
 		t.Errorf("open file descriptors went from %d to %d", before, after)
 	}
@@ -207,6 +207,13 @@ func TestPortInUseIsFatalOnce(t *testing.T) {
 	}
 	if !strings.Contains(waitStatus(t, home, "api_server"), " 1 ") {
 		t.Errorf("attempts is not 1:\n%s", statusOutput(t, home))
+	}
+	out := p.stdout.String()
+	if strings.Contains(out, "/v1") {
+		t.Errorf("the welcome message offers the API although its port is taken:\n%s", out)
+	}
+	if !strings.Contains(out, "not serving (api_server_port_in_use)") {
+		t.Errorf("the welcome message does not say why the API is not serving:\n%s", out)
 	}
 }
 

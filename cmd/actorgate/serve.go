@@ -16,7 +16,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/actorgate/actorgate"
+	"github.com/actorgate/actorgate/actors/apiserver"
 	"github.com/actorgate/actorgate/config"
+	"github.com/actorgate/actorgate/messages"
 )
 
 // gatewayName is the gateway actor's name in the binary's actor system.
@@ -65,7 +67,7 @@ func runGateway(args []string, stdout, stderr io.Writer, getenv func(string) str
 		log.Error("starting the gateway failed", zap.Error(err))
 		return 1
 	}
-	printWelcome(stdout, cfg, initRes)
+	printWelcome(stdout, cfg, initRes, waitAPIServer(gw, welcomeWait))
 
 	ctl, err := startControl(home, gw, func() error { return reload(gw, home, getenv, log) }, log)
 	if err != nil {
@@ -115,14 +117,46 @@ func reload(gw *actorgate.Gateway, home string, getenv func(string) string, log 
 	return err
 }
 
-// printWelcome prints where the API listens and which file holds its key.
-// The key itself is never printed.
-func printWelcome(w io.Writer, cfg config.Config, initRes config.InitResult) {
+// welcomeWait bounds how long the welcome message waits for the API
+// server to bind its listener or fail.
+const welcomeWait = 3 * time.Second
+
+// waitAPIServer polls the gateway's status until the API server is
+// connected or has failed, for at most limit, and returns its last row. The
+// row is empty when the API server is not enrolled.
+func waitAPIServer(gw *actorgate.Gateway, limit time.Duration) messages.PlatformStatus {
+	deadline := time.Now().Add(limit)
+	for {
+		var row messages.PlatformStatus
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		rows, err := gw.Status(ctx)
+		cancel()
+		for _, r := range rows {
+			if r.Name == apiserver.Name {
+				row = r
+			}
+		}
+		settled := row.State != "" && row.State != messages.StateConnecting
+		if err == nil && (row.Name == "" || settled) || time.Now().After(deadline) {
+			return row
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// printWelcome prints where the API listens and which file holds its key,
+// or why the API server is not serving. The key itself is never printed.
+func printWelcome(w io.Writer, cfg config.Config, initRes config.InitResult, row messages.PlatformStatus) {
 	api := cfg.Platforms.APIServer
 	if initRes.Created {
 		fmt.Fprintf(w, "Created the data folder %s with a new API key in %s.\n", cfg.Home, initRes.EnvPath)
 	}
 	if cfg.APIServerEnrollment().Status != config.Enrolled {
+		return
+	}
+	if row.State == messages.StateFatal || row.State == messages.StateRetrying {
+		fmt.Fprintf(w, "The API server is not serving (%s): %s\n", row.ErrorCode, row.ErrorMessage)
+		fmt.Fprintln(w, "Run \"actorgate status\" to follow it.")
 		return
 	}
 	host := api.Host
