@@ -98,3 +98,28 @@ func BenchmarkOpenAIRunStream(b *testing.B) {
 		}
 	}
 }
+
+// benchCompletion is a non-streamed completion as OpenAI sends it, with
+// the fields that readCompletion skips.
+const benchCompletion = `{"id":"chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG",` +
+	`"object":"chat.completion","created":1741570283,"model":"bench-model","choices":[{"index":0,"message":{` +
+	`"role":"assistant","content":"Oslo has about 720,000 people, and the metropolitan ` +
+	`area about 1.6 million.","refusal":null,"annotations":[]},"logprobs":null,` +
+	`"finish_reason":"stop"}],"usage":{"prompt_tokens":42,"completion_tokens":19,` +
+	`"total_tokens":61,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},` +
+	`"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,` +
+	`"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},` +
+	`"service_tier":"default","system_fingerprint":"fp_06737a9306"}`
+
+func BenchmarkReadCompletion(b *testing.B) {
+	data := []byte(benchCompletion)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		reply := messages.AgentReply{RequestID: "bench"}
+		readCompletion(context.Background(), bytes.NewReader(data), &reply)
+		if reply.Err != nil || reply.Text == "" {
+			b.Fatalf("reply = %+v", reply)
+		}
+	}
+}

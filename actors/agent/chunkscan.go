@@ -10,12 +10,15 @@ import (
 // skips itself. A deeper value is left to encoding/json.
 const maxSkipDepth = 32
 
-// Field names that decodeChunk reads, at each level of a chunk.
+// Field names that decodeChunk and decodeCompletion read, at each level of
+// a chunk or a completion.
 var (
-	chunkFields  = []string{"model", "choices", "usage", "error"}
-	choiceFields = []string{"index", "delta", "finish_reason"}
-	deltaFields  = []string{"content", "tool_calls"}
-	usageFields  = []string{"prompt_tokens", "completion_tokens", "total_tokens"}
+	chunkFields            = []string{"model", "choices", "usage", "error"}
+	choiceFields           = []string{"index", "delta", "finish_reason"}
+	deltaFields            = []string{"content", "tool_calls"}
+	usageFields            = []string{"prompt_tokens", "completion_tokens", "total_tokens"}
+	completionChoiceFields = []string{"message", "finish_reason"}
+	messageFields          = []string{"content", "tool_calls"}
 )
 
 // decodeChunk decodes the common shape of a streamed chunk into c without
@@ -46,7 +49,7 @@ func decodeChunk(data []byte, c *wireChunk, model string) bool {
 		case 1:
 			return s.choices(c)
 		case 2:
-			return s.usage(c)
+			return s.usage(&c.Usage)
 		case 3:
 			// An error is left to encoding/json.
 			return s.literal("null")
@@ -153,12 +156,13 @@ func (s *chunkScanner) delta(c *wireChunkChoice) bool {
 	})
 }
 
-func (s *chunkScanner) usage(c *wireChunk) bool {
+func (s *chunkScanner) usage(dst **wireUsage) bool {
 	if s.literal("null") {
-		c.Usage = nil
+		*dst = nil
 		return true
 	}
-	c.Usage = &wireUsage{}
+	u := &wireUsage{}
+	*dst = u
 	var seen uint8
 	return s.object(func(key []byte) bool {
 		i, ok := s.field(key, usageFields, &seen)
@@ -167,11 +171,117 @@ func (s *chunkScanner) usage(c *wireChunk) bool {
 		}
 		switch i {
 		case 0:
-			return s.smallInt(&c.Usage.PromptTokens)
+			return s.smallInt(&u.PromptTokens)
 		case 1:
-			return s.smallInt(&c.Usage.CompletionTokens)
+			return s.smallInt(&u.CompletionTokens)
 		case 2:
-			return s.smallInt(&c.Usage.TotalTokens)
+			return s.smallInt(&u.TotalTokens)
+		default:
+			return s.skipValue(0)
+		}
+	})
+}
+
+// decodeCompletion decodes the common shape of a non-streamed completion
+// into c without reflection. That shape has a model, a usage, a null error
+// and choices whose message has content and null tool_calls. Fields that
+// wireCompletion lacks, such as id, index, logprobs and refusal, are
+// skipped after a syntax check. Everything else makes it return false, as
+// decodeChunk does, and the caller then decodes data into a reset c with
+// encoding/json. A model equal to model is set to that string without
+// allocating.
+//
+// For every input that it accepts, the result equals what json.Unmarshal
+// into a zero wireCompletion produces, apart from a null error, which it
+// leaves empty, and an empty choices array, which it leaves nil.
+// FuzzDecodeCompletion checks this.
+func decodeCompletion(data []byte, c *wireCompletion, model string) bool {
+	s := chunkScanner{data: data}
+	var seen uint8
+	ok := s.object(func(key []byte) bool {
+		// A completion has the same top-level fields as a chunk.
+		i, ok := s.field(key, chunkFields, &seen)
+		if !ok {
+			return false
+		}
+		switch i {
+		case 0:
+			return s.optionalString(&c.Model, model)
+		case 1:
+			return s.completionChoices(c)
+		case 2:
+			return s.usage(&c.Usage)
+		case 3:
+			// An error is left to encoding/json.
+			return s.literal("null")
+		default:
+			return s.skipValue(0)
+		}
+	})
+	if !ok {
+		return false
+	}
+	s.skipSpace()
+	return s.pos == len(s.data)
+}
+
+func (s *chunkScanner) completionChoices(c *wireCompletion) bool {
+	if s.literal("null") {
+		c.Choices = nil
+		return true
+	}
+	if !s.consume('[') {
+		return false
+	}
+	if s.consume(']') {
+		return true
+	}
+	for {
+		c.Choices = append(c.Choices, wireCompletionChoice{})
+		if !s.completionChoice(&c.Choices[len(c.Choices)-1]) {
+			return false
+		}
+		if s.consume(',') {
+			continue
+		}
+		return s.consume(']')
+	}
+}
+
+func (s *chunkScanner) completionChoice(c *wireCompletionChoice) bool {
+	var seen uint8
+	return s.object(func(key []byte) bool {
+		i, ok := s.field(key, completionChoiceFields, &seen)
+		if !ok {
+			return false
+		}
+		switch i {
+		case 0:
+			if s.literal("null") {
+				return true
+			}
+			return s.message(c)
+		case 1:
+			return s.optionalString(&c.FinishReason, "")
+		default:
+			return s.skipValue(0)
+		}
+	})
+}
+
+func (s *chunkScanner) message(c *wireCompletionChoice) bool {
+	var seen uint8
+	return s.object(func(key []byte) bool {
+		i, ok := s.field(key, messageFields, &seen)
+		if !ok {
+			return false
+		}
+		switch i {
+		case 0:
+			return s.optionalString(&c.Message.Content, "")
+		case 1:
+			// Tool calls are left to encoding/json.
+			return s.literal("null")
 		default:
 			return s.skipValue(0)
 		}

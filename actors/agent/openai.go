@@ -229,8 +229,8 @@ func (b *openAIBackend) modelFor(req *messages.AgentRequest) string {
 	return req.Model
 }
 
-// encodeRequest returns the upstream JSON body for req, encoded with a
-// pooled encoder.
+// encodeRequest returns the upstream JSON body for req, encoded into a
+// pooled buffer.
 func encodeRequest(req *messages.AgentRequest, model string) ([]byte, error) {
 	body := acquireRequestBody()
 	defer body.release()

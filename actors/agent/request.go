@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/actorgate/actorgate/messages"
 )
@@ -21,31 +22,16 @@ var reservedFields = []string{
 	"messages", "model", "stream", "stream_options", "tool_choice", "tools",
 }
 
-var requestBodyPool = sync.Pool{New: func() any { return newRequestBody() }}
+var requestBodyPool = sync.Pool{New: func() any { return new(requestBody) }}
 
-// requestBody is a pooled encoder of upstream request bodies with its
-// scratch space. payload copies the encoded bytes out before the body goes
-// back to the pool. The copy is needed because net/http may still read a
-// request body after RoundTrip has returned, for example when the upstream
-// responds before it has read the whole request.
+// requestBody is a pooled buffer for upstream request bodies. payload
+// copies the encoded bytes out before the body goes back to the pool. The
+// copy is needed because net/http may still read a request body after
+// RoundTrip has returned, for example when the upstream responds before it
+// has read the whole request.
 type requestBody struct {
-	buf bytes.Buffer
-	enc *json.Encoder
-
-	wire   wireRequest
-	plain  []wireMessage
-	multi  []wirePartsMessage
-	parts  []wirePart
-	images []wireImageURL
-	calls  []wireToolCall
-	keys   []string
-}
-
-func newRequestBody() *requestBody {
-	b := &requestBody{}
-	b.enc = json.NewEncoder(&b.buf)
-	b.enc.SetEscapeHTML(false)
-	return b
+	buf  []byte
+	keys []string
 }
 
 // acquireRequestBody takes an empty body from the pool. The caller must
@@ -57,40 +43,54 @@ func acquireRequestBody() *requestBody {
 // release returns the body to the pool unless its buffer grew beyond
 // maxPooledBody.
 func (b *requestBody) release() {
-	if b.buf.Cap() > maxPooledBody {
+	if cap(b.buf) > maxPooledBody {
 		return
 	}
-	b.buf.Reset()
+	b.buf = b.buf[:0]
+	clear(b.keys)
+	b.keys = b.keys[:0]
 	requestBodyPool.Put(b)
 }
 
 // payload returns a copy of the encoded body that stays valid after
 // release.
 func (b *requestBody) payload() []byte {
-	return bytes.Clone(b.buf.Bytes())
+	return bytes.Clone(b.buf)
 }
 
-// encode writes the upstream JSON body for req into the buffer. Tools,
-// tool_choice and the options are appended as raw JSON after checking
-// that each is valid. The error wraps ErrInvalidRequest and names the
-// field.
+// encode writes the upstream JSON body for req into the buffer without
+// reflection. Model, messages, stream and stream_options come out as
+// encoding/json with SetEscapeHTML(false) writes them. Tools, tool_choice
+// and the options follow as raw JSON after a validity check. The error
+// wraps ErrInvalidRequest and names the field. FuzzEncodeRequest compares
+// the output with the encoding/json encoder that this one replaced.
 func (b *requestBody) encode(req *messages.AgentRequest, model string) error {
-	defer b.clearScratch()
-	if err := b.buildMessages(req); err != nil {
-		return err
+	buf := append(b.buf[:0], `{"model":`...)
+	buf = appendJSONString(buf, model)
+	buf = append(buf, `,"messages":[`...)
+	if req.Instructions != "" {
+		buf = append(buf, `{"role":"system","content":`...)
+		buf = appendJSONString(buf, req.Instructions)
+		buf = append(buf, '}')
 	}
-	b.wire.Model = model
-	b.wire.Stream = req.Stream
-	b.wire.StreamOptions = nil
+	var err error
+	for i := range req.Messages {
+		if i > 0 || req.Instructions != "" {
+			buf = append(buf, ',')
+		}
+		if buf, err = appendMessage(buf, i, &req.Messages[i]); err != nil {
+			b.buf = buf
+			return err
+		}
+	}
+	buf = append(buf, `],"stream":`...)
 	if req.Stream {
-		b.wire.StreamOptions = includeUsage
+		buf = append(buf, `true,"stream_options":{"include_usage":true}`...)
+	} else {
+		buf = append(buf, `false`...)
 	}
-	if err := b.enc.Encode(&b.wire); err != nil {
-		return fmt.Errorf("%w: encoding failed: %w", ErrInvalidRequest, err)
-	}
+	b.buf = buf
 
-	// Encode ends the object with "}\n". Reopen it for the raw fields.
-	b.buf.Truncate(b.buf.Len() - 2)
 	if err := b.appendRaw("tools", req.Tools); err != nil {
 		return err
 	}
@@ -100,110 +100,174 @@ func (b *requestBody) encode(req *messages.AgentRequest, model string) error {
 	if err := b.appendOptions(req.Options); err != nil {
 		return err
 	}
-	b.buf.WriteByte('}')
+	b.buf = append(b.buf, '}')
 	return nil
 }
 
-// buildMessages fills the wire messages from req. The scratch slices are
-// grown once up front because the wire values point into them.
-func (b *requestBody) buildMessages(req *messages.AgentRequest) error {
-	count, parts, calls := len(req.Messages), 0, 0
-	if req.Instructions != "" {
-		count++
-	}
-	for i := range req.Messages {
-		parts += len(req.Messages[i].Parts)
-		calls += len(req.Messages[i].ToolCalls)
-	}
-	b.wire.Messages = slices.Grow(b.wire.Messages[:0], count)
-	b.plain = slices.Grow(b.plain[:0], count)
-	b.multi = slices.Grow(b.multi[:0], count)
-	b.parts = slices.Grow(b.parts[:0], parts)
-	b.images = slices.Grow(b.images[:0], parts)
-	b.calls = slices.Grow(b.calls[:0], calls)
-
-	if req.Instructions != "" {
-		b.plain = append(b.plain, wireMessage{Role: "system", Content: &req.Instructions})
-		b.wire.Messages = append(b.wire.Messages, &b.plain[len(b.plain)-1])
-	}
-	for i := range req.Messages {
-		if err := b.addMessage(i, &req.Messages[i]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (b *requestBody) addMessage(index int, m *messages.ChatMessage) error {
+// appendMessage appends the message at index. Its content is a string, or
+// an array when the message has parts. The content of a message without
+// parts is null when it is empty and the message has tool calls.
+func appendMessage(buf []byte, index int, m *messages.ChatMessage) ([]byte, error) {
 	if m.Role == "" {
-		return fmt.Errorf("%w: messages[%d].role is missing; use system, developer, "+
+		return buf, fmt.Errorf("%w: messages[%d].role is missing; use system, developer, "+
 			"user, assistant or tool", ErrInvalidRequest, index)
 	}
-	calls := b.addToolCalls(m.ToolCalls)
-	if len(m.Parts) == 0 {
-		w := wireMessage{
-			Role: m.Role, Content: &m.Content, Name: m.Name,
-			ToolCallID: m.ToolCallID, ToolCalls: calls,
+	buf = append(buf, `{"role":`...)
+	buf = appendJSONString(buf, m.Role)
+	buf = append(buf, `,"content":`...)
+	switch {
+	case len(m.Parts) > 0:
+		var err error
+		if buf, err = appendParts(buf, index, m.Parts); err != nil {
+			return buf, err
 		}
-		if m.Content == "" && len(calls) > 0 {
-			w.Content = nil
-		}
-		b.plain = append(b.plain, w)
-		b.wire.Messages = append(b.wire.Messages, &b.plain[len(b.plain)-1])
-		return nil
-	}
-
-	start := len(b.parts)
-	for j := range m.Parts {
-		if err := b.addPart(index, j, &m.Parts[j]); err != nil {
-			return err
-		}
-	}
-	b.multi = append(b.multi, wirePartsMessage{
-		Role: m.Role, Content: b.parts[start:len(b.parts):len(b.parts)],
-		Name: m.Name, ToolCallID: m.ToolCallID, ToolCalls: calls,
-	})
-	b.wire.Messages = append(b.wire.Messages, &b.multi[len(b.multi)-1])
-	return nil
-}
-
-func (b *requestBody) addPart(message, index int, p *messages.ContentPart) error {
-	switch p.Type {
-	case "text":
-		b.parts = append(b.parts, wirePart{Type: "text", Text: &p.Text})
-	case "image_url":
-		if p.ImageURL == "" {
-			return fmt.Errorf("%w: messages[%d].parts[%d].image_url is missing; set the "+
-				"image's URL or data URL", ErrInvalidRequest, message, index)
-		}
-		b.images = append(b.images, wireImageURL{URL: p.ImageURL, Detail: p.Detail})
-		b.parts = append(b.parts, wirePart{Type: "image_url", ImageURL: &b.images[len(b.images)-1]})
+	case m.Content == "" && len(m.ToolCalls) > 0:
+		buf = append(buf, `null`...)
 	default:
-		return fmt.Errorf("%w: messages[%d].parts[%d].type %q is not supported; use "+
-			"\"text\" or \"image_url\"", ErrInvalidRequest, message, index, p.Type)
+		buf = appendJSONString(buf, m.Content)
 	}
-	return nil
+	if m.Name != "" {
+		buf = append(buf, `,"name":`...)
+		buf = appendJSONString(buf, m.Name)
+	}
+	if m.ToolCallID != "" {
+		buf = append(buf, `,"tool_call_id":`...)
+		buf = appendJSONString(buf, m.ToolCallID)
+	}
+	if len(m.ToolCalls) > 0 {
+		buf = appendToolCalls(buf, m.ToolCalls)
+	}
+	return append(buf, '}'), nil
 }
 
-// addToolCalls appends calls to the scratch space and returns their wire
-// form, nil when there are none. A call without a type is a function call.
-func (b *requestBody) addToolCalls(calls []messages.ToolCall) []wireToolCall {
-	if len(calls) == 0 {
-		return nil
+func appendParts(buf []byte, message int, parts []messages.ContentPart) ([]byte, error) {
+	buf = append(buf, '[')
+	for j := range parts {
+		if j > 0 {
+			buf = append(buf, ',')
+		}
+		p := &parts[j]
+		switch p.Type {
+		case "text":
+			buf = append(buf, `{"type":"text","text":`...)
+			buf = appendJSONString(buf, p.Text)
+		case "image_url":
+			if p.ImageURL == "" {
+				return buf, fmt.Errorf("%w: messages[%d].parts[%d].image_url is missing; set "+
+					"the image's URL or data URL", ErrInvalidRequest, message, j)
+			}
+			buf = append(buf, `{"type":"image_url","image_url":{"url":`...)
+			buf = appendJSONString(buf, p.ImageURL)
+			if p.Detail != "" {
+				buf = append(buf, `,"detail":`...)
+				buf = appendJSONString(buf, p.Detail)
+			}
+			buf = append(buf, '}')
+		default:
+			return buf, fmt.Errorf("%w: messages[%d].parts[%d].type %q is not supported; use "+
+				"\"text\" or \"image_url\"", ErrInvalidRequest, message, j, p.Type)
+		}
+		buf = append(buf, '}')
 	}
-	start := len(b.calls)
+	return append(buf, ']'), nil
+}
+
+// appendToolCalls appends the tool_calls field. A call without a type is a
+// function call.
+func appendToolCalls(buf []byte, calls []messages.ToolCall) []byte {
+	buf = append(buf, `,"tool_calls":[`...)
 	for i := range calls {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
 		c := &calls[i]
 		kind := c.Type
 		if kind == "" {
 			kind = "function"
 		}
-		b.calls = append(b.calls, wireToolCall{
-			ID: c.ID, Type: kind,
-			Function: wireFunction{Name: c.Name, Arguments: c.Arguments},
-		})
+		buf = append(buf, `{"id":`...)
+		buf = appendJSONString(buf, c.ID)
+		buf = append(buf, `,"type":`...)
+		buf = appendJSONString(buf, kind)
+		buf = append(buf, `,"function":{"name":`...)
+		buf = appendJSONString(buf, c.Name)
+		buf = append(buf, `,"arguments":`...)
+		buf = appendJSONString(buf, c.Arguments)
+		buf = append(buf, `}}`...)
 	}
-	return b.calls[start:len(b.calls):len(b.calls)]
+	return append(buf, ']')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// plainASCII marks the bytes that appendJSONString copies as they are:
+// ASCII from 0x20 up, apart from '"' and '\\'.
+var plainASCII = func() (plain [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		plain[c] = c != '"' && c != '\\'
+	}
+	return plain
+}()
+
+// appendJSONString appends s as a JSON string, escaped as appendString in
+// encoding/json (Go 1.26) escapes it with SetEscapeHTML(false). '"' and
+// '\\' get a backslash, \b \f \n \r and \t their short escapes, and other
+// bytes below 0x20 \u00XX. Each invalid UTF-8 byte becomes \ufffd, and
+// U+2028 and U+2029 become \u2028 and \u2029.
+func appendJSONString(buf []byte, s string) []byte {
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if plainASCII[c] {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			buf = append(buf, s[start:i]...)
+			buf = appendEscapedByte(buf, c)
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
+}
+
+// appendEscapedByte appends the escape of an ASCII byte that cannot appear
+// in a JSON string as it is.
+func appendEscapedByte(buf []byte, c byte) []byte {
+	switch c {
+	case '"', '\\':
+		return append(buf, '\\', c)
+	case '\b':
+		return append(buf, '\\', 'b')
+	case '\f':
+		return append(buf, '\\', 'f')
+	case '\n':
+		return append(buf, '\\', 'n')
+	case '\r':
+		return append(buf, '\\', 'r')
+	case '\t':
+		return append(buf, '\\', 't')
+	default:
+		return append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+	}
 }
 
 // appendRaw appends `,"key":raw` when raw is set.
@@ -214,10 +278,10 @@ func (b *requestBody) appendRaw(key string, raw json.RawMessage) error {
 	if !json.Valid(raw) {
 		return fmt.Errorf("%w: %s is not valid JSON", ErrInvalidRequest, key)
 	}
-	b.buf.WriteString(`,"`)
-	b.buf.WriteString(key)
-	b.buf.WriteString(`":`)
-	b.buf.Write(raw)
+	b.buf = append(b.buf, `,"`...)
+	b.buf = append(b.buf, key...)
+	b.buf = append(b.buf, `":`...)
+	b.buf = append(b.buf, raw...)
 	return nil
 }
 
@@ -261,20 +325,4 @@ func isFieldName(k string) bool {
 		}
 	}
 	return true
-}
-
-// clearScratch drops the references the wire values hold into the
-// request, so that a pooled body does not keep a conversation alive.
-func (b *requestBody) clearScratch() {
-	clear(b.wire.Messages)
-	clear(b.plain)
-	clear(b.multi)
-	clear(b.parts)
-	clear(b.images)
-	clear(b.calls)
-	clear(b.keys)
-	b.wire.Messages = b.wire.Messages[:0]
-	b.plain, b.multi, b.parts = b.plain[:0], b.multi[:0], b.parts[:0]
-	b.images, b.calls, b.keys = b.images[:0], b.calls[:0], b.keys[:0]
-	b.wire.Model = ""
 }

@@ -52,9 +52,15 @@ func readCompletion(ctx context.Context, body io.Reader, reply *messages.AgentRe
 	}
 
 	var c wireCompletion
-	if err := json.Unmarshal(buf.Bytes(), &c); err != nil {
-		fail(reply, CodeUpstreamError, "the upstream response is not valid JSON: "+err.Error(), 0)
-		return
+	if !decodeCompletion(buf.Bytes(), &c, reply.Model) {
+		// decodeCompletion leaves tool calls, errors and unusual shapes to
+		// encoding/json, which also reports why invalid JSON is invalid.
+		c = wireCompletion{}
+		if err := json.Unmarshal(buf.Bytes(), &c); err != nil {
+			fail(reply, CodeUpstreamError, "the upstream response is not valid JSON: "+
+				err.Error(), 0)
+			return
+		}
 	}
 	if len(c.Error) > 0 && !bytes.Equal(c.Error, []byte("null")) {
 		fail(reply, CodeUpstreamError, "the upstream reported an error: "+errorText(c.Error), 0)

@@ -3,56 +3,8 @@ package agent
 import "encoding/json"
 
 // Upstream wire types of the OpenAI chat completions API, limited to the
-// fields the backend sends or reads.
-
-// wireRequest is the body of POST /chat/completions without tools,
-// tool_choice and the pass-through options, which the encoder appends as
-// raw JSON after it.
-type wireRequest struct {
-	Model string `json:"model"`
-	// Messages holds *wireMessage and *wirePartsMessage values, because the
-	// content of a message is either a string or an array of parts.
-	Messages      []any              `json:"messages"`
-	Stream        bool               `json:"stream"`
-	StreamOptions *wireStreamOptions `json:"stream_options,omitempty"`
-}
-
-type wireStreamOptions struct {
-	IncludeUsage bool `json:"include_usage"`
-}
-
-// includeUsage requests a final chunk that carries the usage.
-var includeUsage = &wireStreamOptions{IncludeUsage: true}
-
-// wireMessage is a message whose content is a string. A nil Content is
-// sent as null, which an assistant message with tool calls may use.
-type wireMessage struct {
-	Role       string         `json:"role"`
-	Content    *string        `json:"content"`
-	Name       string         `json:"name,omitempty"`
-	ToolCallID string         `json:"tool_call_id,omitempty"`
-	ToolCalls  []wireToolCall `json:"tool_calls,omitempty"`
-}
-
-// wirePartsMessage is a message whose content is an array of parts.
-type wirePartsMessage struct {
-	Role       string         `json:"role"`
-	Content    []wirePart     `json:"content"`
-	Name       string         `json:"name,omitempty"`
-	ToolCallID string         `json:"tool_call_id,omitempty"`
-	ToolCalls  []wireToolCall `json:"tool_calls,omitempty"`
-}
-
-type wirePart struct {
-	Type     string        `json:"type"`
-	Text     *string       `json:"text,omitempty"`
-	ImageURL *wireImageURL `json:"image_url,omitempty"`
-}
-
-type wireImageURL struct {
-	URL    string `json:"url"`
-	Detail string `json:"detail,omitempty"`
-}
+// fields the backend reads. requestBody.encode writes request bodies
+// without wire types.
 
 type wireToolCall struct {
 	ID       string       `json:"id"`
@@ -67,17 +19,19 @@ type wireFunction struct {
 
 // wireCompletion is a non-streamed chat completion.
 type wireCompletion struct {
-	Model   string `json:"model"`
-	Choices []struct {
-		Message struct {
-			Content   string         `json:"content"`
-			ToolCalls []wireToolCall `json:"tool_calls"`
-		} `json:"message"`
-		FinishReason string `json:"finish_reason"`
-	} `json:"choices"`
-	Usage *wireUsage `json:"usage"`
+	Model   string                 `json:"model"`
+	Choices []wireCompletionChoice `json:"choices"`
+	Usage   *wireUsage             `json:"usage"`
 	// Error is set by upstreams that report a failure with status 200.
 	Error json.RawMessage `json:"error"`
+}
+
+type wireCompletionChoice struct {
+	Message struct {
+		Content   string         `json:"content"`
+		ToolCalls []wireToolCall `json:"tool_calls"`
+	} `json:"message"`
+	FinishReason string `json:"finish_reason"`
 }
 
 type wireUsage struct {
