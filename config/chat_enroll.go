@@ -159,7 +159,7 @@ func (c WebhookConfig) Enrollment() Enrollment {
 		problem := fmt.Sprintf("is shorter than %d characters", MinWebhookSecretLength)
 		if secret == "" {
 			problem = "is empty but the webhook is enabled"
-		} else if isPlaceholder(secret) {
+		} else if isWeakSecret(secret, MinWebhookSecretLength) {
 			problem = "is a placeholder"
 		}
 

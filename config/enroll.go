@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -72,25 +73,70 @@ var placeholderKeys = map[string]bool{
 
 // UsableSecret reports whether s, with surrounding white space trimmed, is
 // not empty, is at least minLen characters long, and is not a placeholder:
-// one of the values that configuration examples use, or one character
-// repeated.
+// one of the values that configuration examples use, a value containing
+// one of their words, or a value with too few different characters (see
+// isWeakSecret).
 func UsableSecret(s string, minLen int) bool {
 	s = strings.TrimSpace(s)
 
-	return s != "" && utf8.RuneCountInString(s) >= minLen && !isPlaceholder(s)
+	return s != "" && utf8.RuneCountInString(s) >= minLen && !isWeakSecret(s, minLen)
 }
+
+// placeholderWords are the words of example values such as
+// "your-api-key-here" or "changeme123", compared in lower case with
+// separators removed. A random key is unlikely to contain one.
+var placeholderWords = []string{
+	"changeme", "yourapikey", "yourkey", "yoursecret", "yourtoken", "placeholder",
+	"replaceme", "insertkey", "insertyour", "example", "dummy",
+}
+
+// minDistinctRunes is the fewest different characters a usable secret has
+// when its minimum length is 11 or more. Example values such as
+// "sk-xxxxxxxxxxxxxxxx" have fewer, while a random base64 key of 16
+// characters has about 14.
+const minDistinctRunes = 6
 
 func isPlaceholder(s string) bool {
 	if placeholderKeys[strings.ToLower(s)] {
 		return true
 	}
-
 	if s == "" {
 		return false
 	}
-	first, _ := utf8.DecodeRuneInString(s)
 
+	folded := strings.Map(func(r rune) rune {
+		switch r {
+		case '-', '_', '.', ' ':
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, s)
+	for _, word := range placeholderWords {
+		if strings.Contains(folded, word) {
+			return true
+		}
+	}
+
+	first, _ := utf8.DecodeRuneInString(s)
 	return strings.Trim(s, string(first)) == ""
+}
+
+// isWeakSecret reports whether s is a placeholder or has fewer different
+// characters than a random secret of minLen characters would have: at
+// least minDistinctRunes, or half of minLen for a shorter minimum.
+func isWeakSecret(s string, minLen int) bool {
+	if isPlaceholder(s) {
+		return true
+	}
+	want := min(minDistinctRunes, (minLen+1)/2)
+	distinct := make(map[rune]struct{}, want)
+	for _, r := range s {
+		distinct[r] = struct{}{}
+		if len(distinct) >= want {
+			return false
+		}
+	}
+	return true
 }
 
 // Enrollment decides whether the API server starts: Disabled when
@@ -141,7 +187,7 @@ func (c APIServerConfig) enrollment(envPath string) Enrollment {
 
 func invalidKeyReason(key, envPath string) string {
 	problem := fmt.Sprintf("is shorter than %d characters", MinAPIKeyLength)
-	if isPlaceholder(strings.TrimSpace(key)) {
+	if isWeakSecret(strings.TrimSpace(key), MinAPIKeyLength) {
 		problem = "is a placeholder"
 	}
 

@@ -61,6 +61,23 @@ func TestEnrollment(t *testing.T) {
 			wantCode: CodeAPIServerKeyInvalid, reason: []string{"placeholder"},
 		},
 		{
+			name: "placeholder with suffix", key: "your-api-key-here", wantStatus: Fatal,
+			wantCode: CodeAPIServerKeyInvalid, reason: []string{"placeholder"},
+		},
+		{
+			name: "placeholder with digits", key: "changeme12345678", wantStatus: Fatal,
+			wantCode: CodeAPIServerKeyInvalid, reason: []string{"placeholder"},
+		},
+		{
+			name: "few characters", key: "sk-xxxxxxxxxxxxxxxxxxxxxxxx", wantStatus: Fatal,
+			wantCode: CodeAPIServerKeyInvalid, reason: []string{"placeholder"},
+		},
+		{
+			name: "two characters", key: "abababababababab", wantStatus: Fatal,
+			wantCode: CodeAPIServerKeyInvalid, reason: []string{"placeholder"},
+		},
+		{name: "six characters", key: "abcdefabcdefabcd", wantStatus: Enrolled},
+		{
 			name: "enabled with key", enabled: boolPtr(true), key: testKey,
 			wantStatus: Enrolled,
 		},
