@@ -36,6 +36,17 @@ var (
 // into a reset wireChunk produces, apart from a null error, which it leaves
 // empty instead of "null". FuzzDecodeChunk checks this.
 func decodeChunk(data []byte, c *wireChunk, model string) bool {
+	return decodeTop(data, &c.Model, model, &c.Usage, c, nil)
+}
+
+// decodeTop reads the top-level object that chunks and completions share:
+// a model, choices, a usage and a null error, with other fields skipped.
+// The choices go into chunk when it is set, else into completion. It
+// reports false as decodeChunk does.
+func decodeTop(
+	data []byte, model *string, known string, usage **wireUsage,
+	chunk *wireChunk, completion *wireCompletion,
+) bool {
 	s := chunkScanner{data: data}
 	var seen uint8
 	ok := s.object(func(key []byte) bool {
@@ -45,11 +56,14 @@ func decodeChunk(data []byte, c *wireChunk, model string) bool {
 		}
 		switch i {
 		case 0:
-			return s.optionalString(&c.Model, model)
+			return s.optionalString(model, known)
 		case 1:
-			return s.choices(c)
+			if chunk != nil {
+				return s.choices(chunk)
+			}
+			return s.completionChoices(completion)
 		case 2:
-			return s.usage(&c.Usage)
+			return s.usage(usage)
 		case 3:
 			// An error is left to encoding/json.
 			return s.literal("null")
@@ -92,8 +106,15 @@ func (s *chunkScanner) field(key []byte, names []string, seen *uint8) (int, bool
 }
 
 func (s *chunkScanner) choices(c *wireChunk) bool {
+	return scanArray(s, &c.Choices, s.choice)
+}
+
+// scanArray reads a JSON array, or null, into *dst, which the caller passes
+// empty. Each element is read by elem into a zero value appended to *dst,
+// and null sets *dst to nil, as encoding/json does.
+func scanArray[T any](s *chunkScanner, dst *[]T, elem func(*T) bool) bool {
 	if s.literal("null") {
-		c.Choices = nil
+		*dst = nil
 		return true
 	}
 	if !s.consume('[') {
@@ -103,8 +124,9 @@ func (s *chunkScanner) choices(c *wireChunk) bool {
 		return true
 	}
 	for {
-		c.Choices = append(c.Choices, wireChunkChoice{})
-		if !s.choice(&c.Choices[len(c.Choices)-1]) {
+		var zero T
+		*dst = append(*dst, zero)
+		if !elem(&(*dst)[len(*dst)-1]) {
 			return false
 		}
 		if s.consume(',') {
@@ -196,56 +218,11 @@ func (s *chunkScanner) usage(dst **wireUsage) bool {
 // leaves empty, and an empty choices array, which it leaves nil.
 // FuzzDecodeCompletion checks this.
 func decodeCompletion(data []byte, c *wireCompletion, model string) bool {
-	s := chunkScanner{data: data}
-	var seen uint8
-	ok := s.object(func(key []byte) bool {
-		// A completion has the same top-level fields as a chunk.
-		i, ok := s.field(key, chunkFields, &seen)
-		if !ok {
-			return false
-		}
-		switch i {
-		case 0:
-			return s.optionalString(&c.Model, model)
-		case 1:
-			return s.completionChoices(c)
-		case 2:
-			return s.usage(&c.Usage)
-		case 3:
-			// An error is left to encoding/json.
-			return s.literal("null")
-		default:
-			return s.skipValue(0)
-		}
-	})
-	if !ok {
-		return false
-	}
-	s.skipSpace()
-	return s.pos == len(s.data)
+	return decodeTop(data, &c.Model, model, &c.Usage, nil, c)
 }
 
 func (s *chunkScanner) completionChoices(c *wireCompletion) bool {
-	if s.literal("null") {
-		c.Choices = nil
-		return true
-	}
-	if !s.consume('[') {
-		return false
-	}
-	if s.consume(']') {
-		return true
-	}
-	for {
-		c.Choices = append(c.Choices, wireCompletionChoice{})
-		if !s.completionChoice(&c.Choices[len(c.Choices)-1]) {
-			return false
-		}
-		if s.consume(',') {
-			continue
-		}
-		return s.consume(']')
-	}
+	return scanArray(s, &c.Choices, s.completionChoice)
 }
 
 func (s *chunkScanner) completionChoice(c *wireCompletionChoice) bool {

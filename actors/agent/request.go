@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/actorgate/actorgate/messages"
+
+	"github.com/actorgate/actorgate/internal/jsonstr"
 )
 
 // maxPooledBody is the largest buffer kept in the pool. A larger one, from
@@ -66,11 +67,11 @@ func (b *requestBody) payload() []byte {
 // the output with the encoding/json encoder that this one replaced.
 func (b *requestBody) encode(req *messages.AgentRequest, model string) error {
 	buf := append(b.buf[:0], `{"model":`...)
-	buf = appendJSONString(buf, model)
+	buf = jsonstr.Append(buf, model)
 	buf = append(buf, `,"messages":[`...)
 	if req.Instructions != "" {
 		buf = append(buf, `{"role":"system","content":`...)
-		buf = appendJSONString(buf, req.Instructions)
+		buf = jsonstr.Append(buf, req.Instructions)
 		buf = append(buf, '}')
 	}
 	var err error
@@ -113,7 +114,7 @@ func appendMessage(buf []byte, index int, m *messages.ChatMessage) ([]byte, erro
 			"user, assistant or tool", ErrInvalidRequest, index)
 	}
 	buf = append(buf, `{"role":`...)
-	buf = appendJSONString(buf, m.Role)
+	buf = jsonstr.Append(buf, m.Role)
 	buf = append(buf, `,"content":`...)
 	switch {
 	case len(m.Parts) > 0:
@@ -124,15 +125,15 @@ func appendMessage(buf []byte, index int, m *messages.ChatMessage) ([]byte, erro
 	case m.Content == "" && len(m.ToolCalls) > 0:
 		buf = append(buf, `null`...)
 	default:
-		buf = appendJSONString(buf, m.Content)
+		buf = jsonstr.Append(buf, m.Content)
 	}
 	if m.Name != "" {
 		buf = append(buf, `,"name":`...)
-		buf = appendJSONString(buf, m.Name)
+		buf = jsonstr.Append(buf, m.Name)
 	}
 	if m.ToolCallID != "" {
 		buf = append(buf, `,"tool_call_id":`...)
-		buf = appendJSONString(buf, m.ToolCallID)
+		buf = jsonstr.Append(buf, m.ToolCallID)
 	}
 	if len(m.ToolCalls) > 0 {
 		buf = appendToolCalls(buf, m.ToolCalls)
@@ -150,17 +151,17 @@ func appendParts(buf []byte, message int, parts []messages.ContentPart) ([]byte,
 		switch p.Type {
 		case "text":
 			buf = append(buf, `{"type":"text","text":`...)
-			buf = appendJSONString(buf, p.Text)
+			buf = jsonstr.Append(buf, p.Text)
 		case "image_url":
 			if p.ImageURL == "" {
 				return buf, fmt.Errorf("%w: messages[%d].parts[%d].image_url is missing; set "+
 					"the image's URL or data URL", ErrInvalidRequest, message, j)
 			}
 			buf = append(buf, `{"type":"image_url","image_url":{"url":`...)
-			buf = appendJSONString(buf, p.ImageURL)
+			buf = jsonstr.Append(buf, p.ImageURL)
 			if p.Detail != "" {
 				buf = append(buf, `,"detail":`...)
-				buf = appendJSONString(buf, p.Detail)
+				buf = jsonstr.Append(buf, p.Detail)
 			}
 			buf = append(buf, '}')
 		default:
@@ -186,88 +187,16 @@ func appendToolCalls(buf []byte, calls []messages.ToolCall) []byte {
 			kind = "function"
 		}
 		buf = append(buf, `{"id":`...)
-		buf = appendJSONString(buf, c.ID)
+		buf = jsonstr.Append(buf, c.ID)
 		buf = append(buf, `,"type":`...)
-		buf = appendJSONString(buf, kind)
+		buf = jsonstr.Append(buf, kind)
 		buf = append(buf, `,"function":{"name":`...)
-		buf = appendJSONString(buf, c.Name)
+		buf = jsonstr.Append(buf, c.Name)
 		buf = append(buf, `,"arguments":`...)
-		buf = appendJSONString(buf, c.Arguments)
+		buf = jsonstr.Append(buf, c.Arguments)
 		buf = append(buf, `}}`...)
 	}
 	return append(buf, ']')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// plainASCII marks the bytes that appendJSONString copies as they are:
-// ASCII from 0x20 up, apart from '"' and '\\'.
-var plainASCII = func() (plain [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		plain[c] = c != '"' && c != '\\'
-	}
-	return plain
-}()
-
-// appendJSONString appends s as a JSON string, escaped as appendString in
-// encoding/json (Go 1.26) escapes it with SetEscapeHTML(false). '"' and
-// '\\' get a backslash, \b \f \n \r and \t their short escapes, and other
-// bytes below 0x20 \u00XX. Each invalid UTF-8 byte becomes \ufffd, and
-// U+2028 and U+2029 become \u2028 and \u2029.
-func appendJSONString(buf []byte, s string) []byte {
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if plainASCII[c] {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			buf = append(buf, s[start:i]...)
-			buf = appendEscapedByte(buf, c)
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"')
-}
-
-// appendEscapedByte appends the escape of an ASCII byte that cannot appear
-// in a JSON string as it is.
-func appendEscapedByte(buf []byte, c byte) []byte {
-	switch c {
-	case '"', '\\':
-		return append(buf, '\\', c)
-	case '\b':
-		return append(buf, '\\', 'b')
-	case '\f':
-		return append(buf, '\\', 'f')
-	case '\n':
-		return append(buf, '\\', 'n')
-	case '\r':
-		return append(buf, '\\', 'r')
-	case '\t':
-		return append(buf, '\\', 't')
-	default:
-		return append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-	}
 }
 
 // appendRaw appends `,"key":raw` when raw is set.

@@ -2,6 +2,8 @@ package wire
 
 import (
 	"encoding/json"
+
+	"github.com/actorgate/actorgate/internal/jsonstr"
 )
 
 type rawTextConfig struct {
@@ -88,10 +90,10 @@ func convertJSONSchemaFormat(f *rawTextFormat) (json.RawMessage, *Error) {
 	}
 
 	out := []byte(`{"type":"json_schema","json_schema":{"name":`)
-	out = appendString(out, name)
+	out = jsonstr.Append(out, name)
 	if description != "" {
 		out = append(out, `,"description":`...)
-		out = appendString(out, description)
+		out = jsonstr.Append(out, description)
 	}
 	out = append(out, `,"schema":`...)
 	out = append(out, f.Schema...)

@@ -2,6 +2,8 @@ package wire
 
 import (
 	"encoding/json"
+
+	"github.com/actorgate/actorgate/internal/jsonstr"
 )
 
 // Tool choice modes that both APIs accept as a bare string.
@@ -197,10 +199,10 @@ func convertResponsesTools(raw json.RawMessage) (json.RawMessage, *Error) {
 
 func appendChatFunctionTool(dst []byte, name, description string, fn *rawFunction) []byte {
 	dst = append(dst, `{"type":"function","function":{"name":`...)
-	dst = appendString(dst, name)
+	dst = jsonstr.Append(dst, name)
 	if !isAbsent(fn.Description) {
 		dst = append(dst, `,"description":`...)
-		dst = appendString(dst, description)
+		dst = jsonstr.Append(dst, description)
 	}
 	if !isAbsent(fn.Parameters) {
 		dst = append(dst, `,"parameters":`...)
@@ -234,6 +236,6 @@ func convertResponsesToolChoice(raw json.RawMessage) (json.RawMessage, *Error) {
 	if e != nil {
 		return nil, e
 	}
-	out := appendString([]byte(`{"type":"function","function":{"name":`), name)
+	out := jsonstr.Append([]byte(`{"type":"function","function":{"name":`), name)
 	return append(out, "}}"...), nil
 }

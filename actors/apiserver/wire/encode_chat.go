@@ -4,6 +4,8 @@ import (
 	"strconv"
 
 	"github.com/actorgate/actorgate/messages"
+
+	"github.com/actorgate/actorgate/internal/jsonstr"
 )
 
 // AppendChatCompletion appends a chat.completion object for r. The message
@@ -22,7 +24,7 @@ func AppendChatCompletion(dst []byte, id string, created int64, model string,
 	if r.Text == "" && len(r.ToolCalls) > 0 {
 		dst = append(dst, "null"...)
 	} else {
-		dst = appendString(dst, r.Text)
+		dst = jsonstr.Append(dst, r.Text)
 	}
 	if len(r.ToolCalls) > 0 {
 		dst = append(dst, `,"tool_calls":[`...)
@@ -35,7 +37,7 @@ func AppendChatCompletion(dst []byte, id string, created int64, model string,
 		dst = append(dst, ']')
 	}
 	dst = append(dst, `,"refusal":null},"logprobs":null,"finish_reason":`...)
-	dst = appendString(dst, finishReason(r))
+	dst = jsonstr.Append(dst, finishReason(r))
 	dst = append(dst, "}],"...)
 	dst = appendChatUsage(dst, r.Usage)
 	return append(dst, '}')
@@ -55,23 +57,23 @@ func finishReason(r *messages.AgentReply) string {
 // object open after a trailing comma.
 func appendChatHeader(dst []byte, id, object string, created int64, model string) []byte {
 	dst = append(dst, `{"id":`...)
-	dst = appendString(dst, id)
+	dst = jsonstr.Append(dst, id)
 	dst = append(dst, `,"object":"`...)
 	dst = append(dst, object...)
 	dst = append(dst, `","created":`...)
 	dst = strconv.AppendInt(dst, created, 10)
 	dst = append(dst, `,"model":`...)
-	dst = appendString(dst, model)
+	dst = jsonstr.Append(dst, model)
 	return append(dst, ',')
 }
 
 func appendToolCall(dst []byte, tc *messages.ToolCall) []byte {
 	dst = append(dst, `{"id":`...)
-	dst = appendString(dst, tc.ID)
+	dst = jsonstr.Append(dst, tc.ID)
 	dst = append(dst, `,"type":"function","function":{"name":`...)
-	dst = appendString(dst, tc.Name)
+	dst = jsonstr.Append(dst, tc.Name)
 	dst = append(dst, `,"arguments":`...)
-	dst = appendString(dst, tc.Arguments)
+	dst = jsonstr.Append(dst, tc.Arguments)
 	return append(dst, "}}"...)
 }
 
@@ -159,7 +161,7 @@ func AppendChatChunkFinish(dst []byte, id string, created int64, model,
 	}
 	dst = appendChatHeader(dst, id, chunkObject, created, model)
 	dst = append(dst, `"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":`...)
-	dst = appendString(dst, finishReason)
+	dst = jsonstr.Append(dst, finishReason)
 	return append(dst, "}]}"...)
 }
 
@@ -190,10 +192,10 @@ func AppendModelList(dst []byte, models []string, created int64, ownedBy string)
 // AppendModel appends one model object, the GET /v1/models/{model} body.
 func AppendModel(dst []byte, model string, created int64, ownedBy string) []byte {
 	dst = append(dst, `{"id":`...)
-	dst = appendString(dst, model)
+	dst = jsonstr.Append(dst, model)
 	dst = append(dst, `,"object":"model","created":`...)
 	dst = strconv.AppendInt(dst, created, 10)
 	dst = append(dst, `,"owned_by":`...)
-	dst = appendString(dst, ownedBy)
+	dst = jsonstr.Append(dst, ownedBy)
 	return append(dst, '}')
 }

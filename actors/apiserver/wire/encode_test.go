@@ -37,26 +37,6 @@ func normaliseIDs(out []byte) []byte {
 	})
 }
 
-func TestAppendStringMatchesEncodingJSON(t *testing.T) {
-	cases := []string{
-		"", "plain", `quote " and backslash \`, "tab\tnew\nline\rcr",
-		"\b\f\x00\x01\x1f\x7f", "<html> & more", "emoji 😀 and ü",
-		"line\u2028sep\u2029para", "bad \xff utf8 \xc3", "\xed\xa0\x80 surrogate",
-	}
-	for _, s := range cases {
-		var want bytes.Buffer
-		enc := json.NewEncoder(&want)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(s); err != nil {
-			t.Fatal(err)
-		}
-		got := appendString(nil, s)
-		if string(got) != string(bytes.TrimSuffix(want.Bytes(), []byte("\n"))) {
-			t.Errorf("appendString(%q) = %s, encoding/json gives %s", s, got, want.Bytes())
-		}
-	}
-}
-
 func textReply() *messages.AgentReply {
 	return &messages.AgentReply{
 		Text:         "Hello \"world\"\n<ok>",

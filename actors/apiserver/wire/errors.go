@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/actorgate/actorgate/internal/jsonstr"
 )
 
 // Errors returned by the stream writers. Compare with errors.Is.
@@ -80,9 +82,9 @@ func NotFound(param, format string, args ...any) *Error {
 // AppendJSON appends the error envelope to dst.
 func (e *Error) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"error":{"message":`...)
-	dst = appendString(dst, e.Message)
+	dst = jsonstr.Append(dst, e.Message)
 	dst = append(dst, `,"type":`...)
-	dst = appendString(dst, e.Type)
+	dst = jsonstr.Append(dst, e.Type)
 	dst = append(dst, `,"param":`...)
 	dst = appendStringOrNull(dst, e.Param)
 	dst = append(dst, `,"code":`...)

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/actorgate/actorgate/messages"
+
+	"github.com/actorgate/actorgate/internal/jsonstr"
 )
 
 // Output item types and statuses of the Responses API.
@@ -255,7 +257,7 @@ func (o *ResponseObject) OutputText() string {
 // AppendJSON appends the response object in the OpenAI shape.
 func (o *ResponseObject) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"id":`...)
-	dst = appendString(dst, o.ID)
+	dst = jsonstr.Append(dst, o.ID)
 	dst = append(dst, `,"object":"response","created_at":`...)
 	dst = strconv.AppendInt(dst, o.CreatedAt, 10)
 	dst = appendStringField(dst, "status", o.Status)
@@ -263,7 +265,7 @@ func (o *ResponseObject) AppendJSON(dst []byte) []byte {
 
 	dst = appendKey(dst, "instructions")
 	if o.HasInstructions {
-		dst = appendString(dst, o.Instructions)
+		dst = jsonstr.Append(dst, o.Instructions)
 	} else {
 		dst = append(dst, "null"...)
 	}
@@ -293,9 +295,9 @@ func (o *ResponseObject) appendOutcome(dst []byte) []byte {
 	dst = appendKey(dst, "error")
 	if o.Error != nil {
 		dst = append(dst, `{"code":`...)
-		dst = appendString(dst, o.Error.Code)
+		dst = jsonstr.Append(dst, o.Error.Code)
 		dst = append(dst, `,"message":`...)
-		dst = appendString(dst, o.Error.Message)
+		dst = jsonstr.Append(dst, o.Error.Message)
 		dst = append(dst, '}')
 	} else {
 		dst = append(dst, "null"...)
@@ -303,7 +305,7 @@ func (o *ResponseObject) appendOutcome(dst []byte) []byte {
 	dst = appendKey(dst, "incomplete_details")
 	if o.IncompleteReason != "" {
 		dst = append(dst, `{"reason":`...)
-		dst = appendString(dst, o.IncompleteReason)
+		dst = jsonstr.Append(dst, o.IncompleteReason)
 		return append(dst, '}')
 	}
 	return append(dst, "null"...)
@@ -316,7 +318,7 @@ func (o *ResponseObject) appendRequestEcho(dst []byte) []byte {
 	dst = appendKey(dst, "conversation")
 	if o.Conversation != "" {
 		dst = append(dst, `{"id":`...)
-		dst = appendString(dst, o.Conversation)
+		dst = jsonstr.Append(dst, o.Conversation)
 		dst = append(dst, '}')
 	} else {
 		dst = append(dst, "null"...)
@@ -346,7 +348,7 @@ func appendResponseUsage(dst []byte, u messages.Usage) []byte {
 func (it *OutputItem) AppendJSON(dst []byte) []byte {
 	if it.Type == OutputFunctionCall {
 		dst = append(dst, `{"type":"function_call","id":`...)
-		dst = appendString(dst, it.ID)
+		dst = jsonstr.Append(dst, it.ID)
 		dst = appendStringField(dst, "call_id", it.CallID)
 		dst = appendStringField(dst, "name", it.Name)
 		dst = appendStringField(dst, "arguments", it.Arguments)
@@ -354,7 +356,7 @@ func (it *OutputItem) AppendJSON(dst []byte) []byte {
 		return append(dst, '}')
 	}
 	dst = append(dst, `{"type":"message","id":`...)
-	dst = appendString(dst, it.ID)
+	dst = jsonstr.Append(dst, it.ID)
 	dst = appendStringField(dst, "status", it.Status)
 	dst = append(dst, `,"role":"assistant","content":[`...)
 	if it.Status != ItemInProgress || it.Text != "" {
@@ -366,6 +368,6 @@ func (it *OutputItem) AppendJSON(dst []byte) []byte {
 // appendOutputTextPart appends an output_text content part.
 func appendOutputTextPart(dst []byte, text string) []byte {
 	dst = append(dst, `{"type":"output_text","text":`...)
-	dst = appendString(dst, text)
+	dst = jsonstr.Append(dst, text)
 	return append(dst, `,"annotations":[],"logprobs":[]}`...)
 }
