@@ -50,7 +50,11 @@ type openAIBackend struct {
 	authorization string
 	model         string
 	timeout       time.Duration
-	client        *http.Client
+	// roundTripper sends each request once. It is called directly rather
+	// than through an http.Client, so a redirect is never followed (it
+	// would resend the body, perhaps to another host) and its 3xx response
+	// is reported as an upstream error.
+	roundTripper http.RoundTripper
 	// transport is the default transport this backend created, which Close
 	// releases. A transport passed in the configuration belongs to the
 	// caller and is left open.
@@ -89,12 +93,7 @@ func NewOpenAI(cfg OpenAIConfig, logger *zap.Logger) (Backend, error) {
 		t := newTransport(strings.HasPrefix(endpoint, "https:"), cfg.Timeout)
 		b.transport, rt = t, t
 	}
-	b.client = &http.Client{
-		Transport: rt,
-		// A redirect would resend the body, perhaps to another host; the
-		// 3xx response is reported as an upstream error instead.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	b.roundTripper = rt
 	return b, nil
 }
 
@@ -195,7 +194,7 @@ func (b *openAIBackend) Run(
 		fail(&reply, CodeUpstreamUnavailable, "building the upstream request failed: "+err.Error(), 0)
 		return reply
 	}
-	resp, err := b.client.Do(httpReq)
+	resp, err := b.roundTripper.RoundTrip(httpReq)
 	if err != nil {
 		failTransport(&reply, ctx, err)
 		return reply
