@@ -134,8 +134,14 @@ func TestOpenAIStreamDeltas(t *testing.T) {
 			t.Errorf("delta request id = %q, want req-1", d.RequestID)
 		}
 	}
-	if strings.Join(texts, "|") != "Hel|lo| world" {
-		t.Errorf("deltas = %q, want Hel|lo| world in order", texts)
+	// Events that arrive in one read may be joined into one delta.
+	if strings.Join(texts, "") != "Hello world" {
+		t.Errorf("deltas = %q, want Hello world in order", texts)
+	}
+	for i, text := range texts {
+		if text == "" {
+			t.Errorf("delta %d has no text", i)
+		}
 	}
 	if reply.Text != "Hello world" {
 		t.Errorf("text = %q, want the concatenated deltas", reply.Text)
@@ -930,5 +936,80 @@ func TestOpenAIRequestOneWrite(t *testing.T) {
 	}
 	if got := writes.Load(); got != 1 {
 		t.Errorf("request written in %d writes, want 1", got)
+	}
+}
+
+// pacedUpstream serves a stream whose parts it writes one at a time: part
+// i+1 only after the test has seen the delta the previous parts finished.
+func pacedUpstream(t *testing.T, parts []string, seen <-chan string) http.HandlerFunc {
+	t.Helper()
+	return func(w http.ResponseWriter, r *http.Request) {
+		startEventStream(w)
+		for i, part := range parts {
+			if i > 0 {
+				select {
+				case <-seen:
+				case <-time.After(5 * time.Second):
+					t.Errorf("no delta after part %d; the backend held back its text", i-1)
+					return
+				case <-r.Context().Done():
+					return
+				}
+			}
+			_, _ = io.WriteString(w, part)
+			w.(http.Flusher).Flush()
+		}
+	}
+}
+
+func TestOpenAIStreamDeltasOnePerRead(t *testing.T) {
+	seen := make(chan string, 8)
+	parts := []string{
+		"data: " + contentChunk("Hel") + "\n\n",
+		"data: " + contentChunk("lo") + "\n\n",
+		"data: " + contentChunk(" world") + "\n\n" + "data: " + finishChunk("stop") +
+			"\n\ndata: [DONE]\n\n",
+	}
+	f := newFakeUpstream(t, pacedUpstream(t, parts, seen))
+	b := newTestBackend(t, f, 5*time.Second)
+	var texts []string
+	emit := func(d agentDelta) {
+		texts = append(texts, d.Text)
+		seen <- d.Text
+	}
+
+	reply := b.Run(context.Background(), userRequest("hi", true), emit)
+
+	if reply.Err != nil {
+		t.Fatalf("Run failed: %v", reply.Err)
+	}
+	if strings.Join(texts, "|") != "Hel|lo| world" {
+		t.Errorf("deltas = %q, want Hel|lo| world: one delta for each event sent alone", texts)
+	}
+}
+
+func TestOpenAIStreamDeltaBeforePartialEvent(t *testing.T) {
+	seen := make(chan string, 8)
+	second := "data: " + contentChunk("there") + "\n\n"
+	parts := []string{
+		"data: " + contentChunk("hi ") + "\n\n" + second[:20],
+		second[20:] + "data: " + finishChunk("stop") + "\n\ndata: [DONE]\n\n",
+	}
+	f := newFakeUpstream(t, pacedUpstream(t, parts, seen))
+	b := newTestBackend(t, f, 5*time.Second)
+	var texts []string
+	emit := func(d agentDelta) {
+		texts = append(texts, d.Text)
+		seen <- d.Text
+	}
+
+	reply := b.Run(context.Background(), userRequest("hi", true), emit)
+
+	if reply.Err != nil {
+		t.Fatalf("Run failed: %v", reply.Err)
+	}
+	if strings.Join(texts, "|") != "hi |there" {
+		t.Errorf("deltas = %q, want hi |there: the first event goes out before the rest "+
+			"of the second arrives", texts)
 	}
 }

@@ -63,6 +63,13 @@ func (s *sseReader) release() {
 	sseReaderPool.Put(s)
 }
 
+// eventBuffered reports whether the read buffer holds the end of another
+// event, so that next can return it without waiting for the upstream.
+func (s *sseReader) eventBuffered() bool {
+	buffered, _ := s.br.Peek(s.br.Buffered())
+	return bytes.Contains(buffered, []byte("\n\n")) || bytes.Contains(buffered, []byte("\n\r\n"))
+}
+
 // next returns the data of the next event. The slice is valid until the
 // next call. At the end of the stream it returns a last event that lacks
 // its blank line, then io.EOF.
@@ -164,6 +171,12 @@ type streamState struct {
 	chunk    wireChunk
 	finished bool
 
+	// sse is the stream's reader. pending holds text not yet emitted. Text
+	// of events that are already buffered together goes out as one delta,
+	// so a burst from the upstream crosses to the client in one message.
+	sse     *sseReader
+	pending strings.Builder
+
 	// decoder decodes the chunks that decodeChunk leaves to encoding/json,
 	// reading them from source. It is created for the first such chunk and
 	// reused for the rest of the stream. fed counts the bytes given to it
@@ -180,8 +193,9 @@ func readStream(
 	sse := acquireSSEReader(body)
 	defer sse.release()
 
-	st := streamState{reply: reply, emit: emit}
+	st := streamState{reply: reply, emit: emit, sse: sse}
 	err := st.consume(sse)
+	st.flushText()
 	st.complete()
 	switch {
 	case err == nil:
@@ -285,19 +299,39 @@ func (st *streamState) handleChoice(c *wireChunkChoice) {
 		return
 	}
 	st.text.WriteString(c.Delta.Content)
-	var deltas []messages.ToolCallDelta
-	if len(c.Delta.ToolCalls) > 0 {
-		deltas = make([]messages.ToolCallDelta, len(c.Delta.ToolCalls))
+	if st.emit == nil {
 		for i := range c.Delta.ToolCalls {
-			deltas[i] = st.mergeToolCall(&c.Delta.ToolCalls[i])
+			st.mergeToolCall(&c.Delta.ToolCalls[i])
 		}
+		return
 	}
-	if st.emit != nil {
-		st.emit(messages.AgentDelta{
-			RequestID: st.reply.RequestID, Text: c.Delta.Content,
-			ToolCalls: deltas,
-		})
+	if len(c.Delta.ToolCalls) == 0 {
+		st.pending.WriteString(c.Delta.Content)
+		if st.sse == nil || !st.sse.eventBuffered() {
+			st.flushText()
+		}
+		return
 	}
+	st.flushText()
+	deltas := make([]messages.ToolCallDelta, len(c.Delta.ToolCalls))
+	for i := range c.Delta.ToolCalls {
+		deltas[i] = st.mergeToolCall(&c.Delta.ToolCalls[i])
+	}
+	st.emit(messages.AgentDelta{
+		RequestID: st.reply.RequestID, Text: c.Delta.Content,
+		ToolCalls: deltas,
+	})
+}
+
+// flushText emits the pending text as one delta. It runs when no further
+// complete event is buffered, before a tool call fragment, and at the end of
+// the stream.
+func (st *streamState) flushText() {
+	if st.pending.Len() == 0 || st.emit == nil {
+		return
+	}
+	st.emit(messages.AgentDelta{RequestID: st.reply.RequestID, Text: st.pending.String()})
+	st.pending.Reset()
 }
 
 // mergeToolCall adds a fragment to the call with the same index, as the
