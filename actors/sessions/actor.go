@@ -4,20 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
 
+	"github.com/actorgate/actorgate/actors/lifecycle"
 	"github.com/actorgate/actorgate/messages"
 	"github.com/actorgate/actorgate/stores"
 )
-
-// reopen tells the actor to try opening the storage again; token ties it
-// to the timer of one instance.
-type reopen struct{ token *retryToken }
-
-type retryToken struct{}
 
 // sessionsActor owns one stores.Sessions.
 type sessionsActor struct {
@@ -27,9 +21,7 @@ type sessionsActor struct {
 	store     stores.Sessions
 	openErr   error
 	retryable bool
-	attempts  int
-	retry     *time.Timer
-	token     *retryToken
+	retry     lifecycle.OpenRetry
 	closed    bool
 	failing   bool
 }
@@ -45,9 +37,8 @@ func (a *sessionsActor) Receive(ctx actor.Context) {
 		a.start(ctx)
 	case *actor.Restarting, *actor.Stopping, *actor.Stopped:
 		a.close()
-	case *reopen:
-		if !a.closed && a.store == nil && msg.token == a.token {
-			a.retry = nil
+	case *lifecycle.Reopen:
+		if !a.closed && a.store == nil && a.retry.Due(msg) {
 			a.open(ctx)
 		}
 	case *messages.LoadSession:
@@ -74,6 +65,10 @@ func (a *sessionsActor) start(ctx actor.Context) {
 	}
 	a.cfg = cfg
 	a.retryable = true
+	a.retry = lifecycle.OpenRetry{
+		Interval: cfg.RetryOpen, Name: "sessions store",
+		Impact: "chat messages get an apology until it opens", Logger: a.logger,
+	}
 	a.open(ctx)
 }
 
@@ -93,32 +88,17 @@ func (a *sessionsActor) open(ctx actor.Context) {
 		zap.Int("reset_hour", a.cfg.Sessions.ResetHour),
 		zap.Int("history_length", a.cfg.Sessions.HistoryLength),
 	}
-	if a.attempts > 0 {
-		fields = append(fields, zap.Int("failed_attempts", a.attempts))
+	if n := a.retry.Opened(); n > 0 {
+		fields = append(fields, zap.Int("failed_attempts", n))
 	}
-	a.attempts = 0
 	a.logger.Info("sessions store opened", fields...)
 }
 
-// openFailed logs the first failure as an error, then one line per
-// doubling of the attempt count, and schedules the next attempt from a
-// timer (not SetReceiveTimeout, whose timer races in this protoactor-go
-// version).
+// openFailed records why the storage cannot be opened and schedules the
+// next attempt.
 func (a *sessionsActor) openFailed(ctx actor.Context, err error) {
-	a.attempts++
 	a.openErr = err
-	switch {
-	case a.attempts == 1:
-		a.logger.Error("cannot open sessions store; chat messages get an apology until it opens",
-			zap.Error(err), zap.Duration("retry_in", a.cfg.RetryOpen))
-	case a.attempts&(a.attempts-1) == 0:
-		a.logger.Warn("sessions store still cannot be opened",
-			zap.Error(err), zap.Int("attempts", a.attempts))
-	}
-	token := &retryToken{}
-	a.token = token
-	root, self := ctx.ActorSystem().Root, ctx.Self()
-	a.retry = time.AfterFunc(a.cfg.RetryOpen, func() { root.Send(self, &reopen{token: token}) })
+	a.retry.Failed(ctx, err)
 }
 
 // close stops the retry timer and closes the storage. Only the first call
@@ -134,10 +114,7 @@ func (a *sessionsActor) close() {
 			a.logger.Error("panic while closing sessions store", zap.Any("panic", r))
 		}
 	}()
-	if a.retry != nil {
-		a.retry.Stop()
-		a.retry = nil
-	}
+	a.retry.Stop()
 	if a.store == nil {
 		return
 	}

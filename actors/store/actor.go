@@ -4,23 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
 
+	"github.com/actorgate/actorgate/actors/lifecycle"
 	"github.com/actorgate/actorgate/messages"
 	"github.com/actorgate/actorgate/stores"
 )
-
-// reopen is the request to try opening the storage again. Its token ties
-// it to the timer of one actor instance, so a late timer of an earlier
-// instance does nothing.
-type reopen struct {
-	token *retryToken
-}
-
-type retryToken struct{}
 
 // storeActor owns one stores.Responses.
 type storeActor struct {
@@ -35,11 +26,9 @@ type storeActor struct {
 	// nil while the storage is open.
 	openErr error
 	// retryable is false when openErr is a configuration error.
-	retryable  bool
-	attempts   int
-	retry      *time.Timer
-	retryToken *retryToken
-	closed     bool
+	retryable bool
+	retry     lifecycle.OpenRetry
+	closed    bool
 
 	batch  []pendingPut
 	parked map[keyID][]parkedBegin
@@ -70,8 +59,10 @@ func (a *storeActor) Receive(ctx actor.Context) {
 		a.start(ctx)
 	case *actor.Restarting, *actor.Stopping, *actor.Stopped:
 		a.close(ctx)
-	case *reopen:
-		a.reopen(ctx, msg)
+	case *lifecycle.Reopen:
+		if !a.closed && a.store == nil && a.retry.Due(msg) {
+			a.open(ctx)
+		}
 	case *flush:
 		a.commit(ctx, msg)
 	case *messages.PutResponse:
@@ -107,6 +98,10 @@ func (a *storeActor) start(ctx actor.Context) {
 	}
 	a.cfg = cfg
 	a.retryable = true
+	a.retry = lifecycle.OpenRetry{
+		Interval: cfg.RetryOpen, Name: "response store",
+		Impact: "requests get store_unavailable until it opens", Logger: a.logger,
+	}
 	a.open(ctx)
 }
 
@@ -130,47 +125,17 @@ func (a *storeActor) open(ctx actor.Context) {
 	if j, ok := s.(interface{ JournalMode() stores.JournalMode }); ok {
 		fields = append(fields, zap.String("journal_mode", string(j.JournalMode())))
 	}
-	if a.attempts > 0 {
-		fields = append(fields, zap.Int("failed_attempts", a.attempts))
+	if n := a.retry.Opened(); n > 0 {
+		fields = append(fields, zap.Int("failed_attempts", n))
 	}
-	a.attempts = 0
 	a.logger.Info("response store opened", fields...)
 }
 
-// openFailed logs the failure, the first one as an error and then one
-// line per doubling of the attempt count, and schedules the next attempt.
+// openFailed records why the storage cannot be opened and schedules the
+// next attempt.
 func (a *storeActor) openFailed(ctx actor.Context, err error) {
-	a.attempts++
 	a.openErr = err
-	switch {
-	case a.attempts == 1:
-		a.logger.Error("cannot open response store; requests get store_unavailable until it opens",
-			zap.Error(err), zap.Duration("retry_in", a.cfg.RetryOpen))
-	case a.attempts&(a.attempts-1) == 0:
-		a.logger.Warn("response store still cannot be opened",
-			zap.Error(err), zap.Int("attempts", a.attempts))
-	}
-	a.scheduleRetry(ctx)
-}
-
-// scheduleRetry sends reopen to the actor after RetryOpen, from a timer
-// rather than SetReceiveTimeout, whose timer races in this protoactor-go
-// version.
-func (a *storeActor) scheduleRetry(ctx actor.Context) {
-	token := &retryToken{}
-	a.retryToken = token
-	root, self := ctx.ActorSystem().Root, ctx.Self()
-	a.retry = time.AfterFunc(a.cfg.RetryOpen, func() {
-		root.Send(self, &reopen{token: token})
-	})
-}
-
-func (a *storeActor) reopen(ctx actor.Context, msg *reopen) {
-	if a.closed || a.store != nil || msg.token != a.retryToken {
-		return
-	}
-	a.retry = nil
-	a.open(ctx)
+	a.retry.Failed(ctx, err)
 }
 
 // close writes the pending batch, replies to the parked requests, stops the
@@ -188,10 +153,7 @@ func (a *storeActor) close(ctx actor.Context) {
 		}
 	}()
 
-	if a.retry != nil {
-		a.retry.Stop()
-		a.retry = nil
-	}
+	a.retry.Stop()
 	a.flush(ctx)
 	a.releaseParked(ctx)
 	if a.store == nil {

@@ -29,7 +29,9 @@ func isAlive(nc net.Conn) bool {
 				continue
 			}
 			alive = err == syscall.EAGAIN || err == syscall.EWOULDBLOCK
-			return true // never wait for readability
+			// Returning true ends RawConn.Read here, so it does not wait
+			// for the socket to become readable.
+			return true
 		}
 	})
 	return err == nil && alive
