@@ -116,7 +116,7 @@ func New(cfg Config) *Transport {
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.dial == nil {
 		closeRequestBody(req)
-		return nil, errors.New("h1: Transport is not initialized, create it with h1.New")
+		return nil, errors.New("h1: Transport is not initialized: create it with h1.New")
 	}
 	addr, err := requestAddr(req)
 	if err != nil {
