@@ -67,6 +67,9 @@ type Gateway struct {
 	// bound address of the metrics listener, nil while it does not listen.
 	metrics     *metrics.Metrics
 	metricsAddr atomic.Pointer[string]
+	// runner runs the API server's agent requests on its handlers'
+	// goroutines, with the backend of the gateway's agent actor.
+	runner *agent.Runner
 }
 
 // Start validates cfg and spawns a gateway named name in system.
@@ -87,7 +90,9 @@ func Start(system *actor.ActorSystem, name string, cfg config.Config, opts ...Op
 	if o.logger == nil {
 		o.logger = zap.NewNop()
 	}
-	g := &Gateway{name: name, system: system, log: o.logger, opts: o, cfg: cfg}
+	g := &Gateway{
+		name: name, system: system, log: o.logger, opts: o, cfg: cfg, runner: agent.NewRunner(),
+	}
 	if err := g.initMetrics(); err != nil {
 		return nil, fmt.Errorf("actorgate: %w", err)
 	}
@@ -100,7 +105,8 @@ func Start(system *actor.ActorSystem, name string, cfg config.Config, opts ...Op
 		Name:      name,
 		Backoff:   gateway.Backoff{Base: cfg.Gateway.BackoffBase, Cap: cfg.Gateway.BackoffCap},
 		Attention: cfg.Gateway.AttentionAfter,
-		Agent:     agent.Props(observeBackend(newBackend, g.metrics), o.logger),
+		Agent: agent.Props(observeBackend(newBackend, g.metrics), o.logger,
+			agent.WithRunner(g.runner)),
 		Platforms: g.platforms(cfg),
 		Sessions:  sessionsProps(cfg, o.logger),
 		Logger:    o.logger,
@@ -167,6 +173,7 @@ func (g *Gateway) apiSettings(cfg config.Config) apiserver.Settings {
 		AgentTimeout: cfg.Agent.Timeout,
 		Grace:        cfg.Gateway.ShutdownGrace,
 		Metrics:      g.metrics,
+		Runner:       g.runner,
 		Store:        store.Config{Observe: g.metrics.ObserveStoreOp},
 	}
 }

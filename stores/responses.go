@@ -5,11 +5,12 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
+
+	json "github.com/segmentio/encoding/json"
 
 	"go.uber.org/zap"
 

@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -24,21 +23,6 @@ const (
 	CodeBackendUnavailable = "agent_backend_unavailable"
 )
 
-// runDone is sent to the agent by a run's goroutine after its reply.
-type runDone struct{ run *run }
-
-// IgnoreDeadLetterLogging keeps a runDone that reaches an agent that has
-// already stopped out of the dead letter log.
-func (*runDone) IgnoreDeadLetterLogging() {}
-
-// run is one agent request in progress.
-type run struct {
-	id     string
-	cancel context.CancelFunc
-	// done is closed when the goroutine has sent its last message.
-	done chan struct{}
-}
-
 // agentActor owns one Backend and runs each AgentRequest on its own
 // goroutine, so that a slow run never delays the next message. Only a
 // stopping agent waits for its runs.
@@ -49,35 +33,58 @@ type agentActor struct {
 	// logs the first 10 failures each second and then every 100th.
 	failures *zap.Logger
 	backend  Backend
-	runs     map[*run]struct{}
-	byID     map[string]*run
-	closed   bool
+	// runner holds the runs, started by a message or by a caller of the
+	// runner.
+	runner *Runner
+	closed bool
 }
 
 // Props returns the props of the agent actor. newBackend is called in
 // Started, once per incarnation. The logger is named "agent".
-func Props(newBackend func() (Backend, error), logger *zap.Logger) *actor.Props {
+func Props(newBackend func() (Backend, error), logger *zap.Logger, opts ...Option) *actor.Props {
 	if logger == nil {
 		logger = zap.NewNop()
 	}
 	logger = logger.Named("agent")
-	return actor.PropsFromProducer(Producer(newBackend, logger),
+	return actor.PropsFromProducer(Producer(newBackend, logger, opts...),
 		actor.WithReceiverMiddleware(lifecycle.RecoverLifecycle(logger)))
 }
 
 // Producer returns a producer of fresh agent actors for callers that build
 // their own props. The producer opens nothing. The logger is used as given,
 // so a caller names it "agent" itself.
-func Producer(newBackend func() (Backend, error), logger *zap.Logger) actor.Producer {
+func Producer(newBackend func() (Backend, error), logger *zap.Logger, opts ...Option) actor.Producer {
 	if logger == nil {
 		logger = zap.NewNop()
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
 	}
 	failures := logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
 		return zapcore.NewSamplerWithOptions(c, time.Second, 10, 100)
 	}))
 	return func() actor.Actor {
-		return &agentActor{newBackend: newBackend, logger: logger, failures: failures}
+		runner := o.runner
+		if runner == nil {
+			runner = NewRunner()
+		}
+		return &agentActor{newBackend: newBackend, logger: logger, failures: failures, runner: runner}
 	}
+}
+
+// Option configures the agent actor.
+type Option func(*options)
+
+type options struct {
+	runner *Runner
+}
+
+// WithRunner has the actor lend its backend to r while it runs, so that
+// callers of r run requests on their own goroutines. Without it each
+// incarnation keeps its runs to itself. Give one runner to one agent.
+func WithRunner(r *Runner) Option {
+	return func(o *options) { o.runner = r }
 }
 
 // Receive handles one message.
@@ -89,8 +96,6 @@ func (a *agentActor) Receive(ctx actor.Context) {
 		a.startRun(ctx, msg)
 	case *messages.CancelAgentRequest:
 		a.cancelRun(msg)
-	case *runDone:
-		a.finishRun(msg.run)
 	case *actor.Restarting, *actor.Stopping, *actor.Stopped:
 		a.close()
 	}
@@ -99,8 +104,6 @@ func (a *agentActor) Receive(ctx actor.Context) {
 // start builds the backend. A failure is escalated to the supervisor as a
 // *messages.PlatformError.
 func (a *agentActor) start(ctx actor.Context) {
-	a.runs = make(map[*run]struct{})
-	a.byID = make(map[string]*run)
 	backend, err := a.buildBackend()
 	if err != nil {
 		a.logger.Error("agent backend failed to start", zap.Error(err))
@@ -108,6 +111,7 @@ func (a *agentActor) start(ctx actor.Context) {
 		return
 	}
 	a.backend = backend
+	a.runner.open(backend, a.logger, a.failures)
 	a.logger.Info("agent started", zap.String("backend", backend.Name()))
 }
 
@@ -144,11 +148,9 @@ func (a *agentActor) close() {
 		return
 	}
 	a.closed = true
-	for r := range a.runs {
-		r.cancel()
+	if a.backend != nil {
+		a.waitRuns(a.runner.close())
 	}
-	a.waitRuns()
-	a.runs, a.byID = nil, nil
 	if a.backend == nil {
 		return
 	}
@@ -161,15 +163,15 @@ func (a *agentActor) close() {
 
 // waitRuns waits for the goroutines of the cancelled runs and logs the
 // request ids of those that did not end within closeWait.
-func (a *agentActor) waitRuns() {
-	if len(a.runs) == 0 {
+func (a *agentActor) waitRuns(runs []*run) {
+	if len(runs) == 0 {
 		return
 	}
 	timer := time.NewTimer(closeWait)
 	defer timer.Stop()
 	expired := false
 	var abandoned []string
-	for r := range a.runs {
+	for _, r := range runs {
 		if !expired {
 			select {
 			case <-r.done:

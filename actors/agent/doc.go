@@ -49,7 +49,17 @@
 // each send, so a send that starts an instant before the deadline still
 // goes out.
 //
+// # Running on the caller's goroutine
+//
+// A [Runner] given to the actor with [WithRunner] runs requests on the
+// goroutine that calls [Runner.Run], with the backend of the running
+// incarnation: no message, no goroutine and no future per run, and the
+// deltas of a streamed run go straight to the caller's emit function. The
+// API server uses it. Runs started either way share the runner's table of
+// request ids.
+//
 // On Restarting, Stopping and Stopped the actor cancels every run, waits
-// up to five seconds for their goroutines, and closes the backend. The
-// cancelled runs reply "cancelled" to their senders.
+// up to five seconds for them to return, and closes the backend. The
+// cancelled runs reply "cancelled" to their senders, and a Runner refuses
+// new runs with [ErrNotRunning] until the next incarnation has started.
 package agent

@@ -181,8 +181,14 @@ func (b *openAIBackend) Run(
 		fail(&reply, CodeUpstreamUnavailable, ErrBackendClosed.Error(), 0)
 		return reply
 	}
-	ctx, cancel := context.WithTimeout(ctx, b.timeout)
-	defer cancel()
+	// The backend's timeout needs a timer of its own only when ctx ends
+	// later, as it does not when the agent's timeout, set from the same
+	// setting, already bounds the run.
+	if d, ok := ctx.Deadline(); !ok || time.Until(d) > b.timeout {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b.timeout)
+		defer cancel()
+	}
 
 	payload, err := encodeRequest(req, reply.Model)
 	if err != nil {

@@ -2,7 +2,7 @@ package agent
 
 import (
 	"context"
-	"runtime/debug"
+	"errors"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -15,8 +15,8 @@ import (
 // whose deadline has passed is dropped without a reply, because its
 // requester no longer waits.
 func (a *agentActor) startRun(ctx actor.Context, req *messages.AgentRequest) {
-	now := time.Now()
-	if expired(req.Deadline, now) {
+	started := time.Now()
+	if expired(req.Deadline, started) {
 		a.debug("agent request dropped after its deadline", req.RequestID)
 		return
 	}
@@ -27,78 +27,46 @@ func (a *agentActor) startRun(ctx actor.Context, req *messages.AgentRequest) {
 		return
 	}
 	root := ctx.ActorSystem().Root
-	if a.closed {
-		reply := refusal(req, CodeCancelled, "the agent is stopping")
-		a.debug("agent request rejected while stopping", req.RequestID)
+	ru, runCtx, l, err := a.runner.begin(context.Background(), req)
+	if err != nil {
+		reply := a.refusal(req, err)
 		root.Send(sender, &reply)
 		return
 	}
-	if a.backend == nil {
-		reply := refusal(req, CodeUpstreamUnavailable, "the agent backend failed to start; "+
-			"see the agent's error log")
-		a.debug("agent request rejected without a backend", req.RequestID)
-		root.Send(sender, &reply)
-		return
-	}
-	if req.RequestID != "" && a.byID[req.RequestID] != nil {
-		reply := refusal(req, CodeAgentBusy, "a run with request id "+req.RequestID+
-			" is already in progress; use a unique request id")
-		a.debug("agent request rejected as a duplicate", req.RequestID)
-		root.Send(sender, &reply)
-		return
-	}
-
-	runCtx, cancel := runContext(req.Deadline)
-	r := &run{id: req.RequestID, cancel: cancel, done: make(chan struct{})}
-	a.runs[r] = struct{}{}
-	if r.id != "" {
-		a.byID[r.id] = r
-	}
-	j := &job{
-		run: r, req: req, backend: a.backend, root: root, sender: sender,
-		self: ctx.Self(), logger: a.logger, failures: a.failures, started: now,
-	}
+	j := &job{run: ru, lent: l, runner: a.runner, req: req, root: root, sender: sender, started: started}
 	go j.execute(runCtx)
+}
+
+// refusal is the reply to a request that the runner did not start.
+func (a *agentActor) refusal(req *messages.AgentRequest, err error) messages.AgentReply {
+	switch {
+	case a.closed:
+		a.debug("agent request rejected while stopping", req.RequestID)
+		return refusal(req, CodeCancelled, "the agent is stopping")
+	case errors.Is(err, ErrDuplicateRun):
+		a.debug("agent request rejected as a duplicate", req.RequestID)
+		return refusal(req, CodeAgentBusy, "a run with request id "+req.RequestID+
+			" is already in progress; use a unique request id")
+	}
+	a.debug("agent request rejected without a backend", req.RequestID)
+	return refusal(req, CodeUpstreamUnavailable, "the agent backend failed to start; "+
+		"see the agent's error log")
 }
 
 // cancelRun cancels the run of msg.RequestID if it is still going. The
 // run then replies with the code "cancelled".
 func (a *agentActor) cancelRun(msg *messages.CancelAgentRequest) {
-	r := a.byID[msg.RequestID]
-	if r == nil {
+	if !a.runner.cancel(msg.RequestID) {
 		a.debug("agent cancel for no running request", msg.RequestID)
 		return
 	}
-	r.cancel()
 	a.debug("agent run cancelled", msg.RequestID)
-}
-
-// finishRun unregisters a run whose goroutine has ended. A run of an earlier
-// incarnation of the actor is not registered and is ignored.
-func (a *agentActor) finishRun(r *run) {
-	if _, ok := a.runs[r]; !ok {
-		return
-	}
-	delete(a.runs, r)
-	if a.byID[r.id] == r {
-		delete(a.byID, r.id)
-	}
-	r.cancel()
 }
 
 func (a *agentActor) debug(msg, requestID string) {
 	if a.logger.Core().Enabled(zap.DebugLevel) {
 		a.logger.Debug(msg, zap.String("request_id", requestID))
 	}
-}
-
-// runContext returns the context of a run, bounded by the request's
-// deadline when it has one. The backend adds its own timeout.
-func runContext(deadline time.Time) (context.Context, context.CancelFunc) {
-	if deadline.IsZero() {
-		return context.WithCancel(context.Background())
-	}
-	return context.WithDeadline(context.Background(), deadline)
 }
 
 // expired reports whether a deadline is set and has passed.
@@ -114,18 +82,16 @@ func refusal(req *messages.AgentRequest, code, message string) messages.AgentRep
 	}
 }
 
-// job is the state of one run's goroutine. It shares nothing with the
-// actor except the run's done channel, which only the goroutine closes.
+// job is the goroutine of one run started by a message. It shares nothing
+// with the actor; the runner unregisters the run when it ends.
 type job struct {
-	run      *run
-	req      *messages.AgentRequest
-	backend  Backend
-	root     *actor.RootContext
-	sender   *actor.PID
-	self     *actor.PID
-	logger   *zap.Logger
-	failures *zap.Logger
-	started  time.Time
+	run     *run
+	lent    *lent
+	runner  *Runner
+	req     *messages.AgentRequest
+	root    *actor.RootContext
+	sender  *actor.PID
+	started time.Time
 }
 
 // execute runs the backend and sends each delta, then the reply, to the
@@ -133,36 +99,19 @@ type job struct {
 // reply that reaches a future after it timed out causes a data race in the
 // pinned protoactor-go version.
 func (j *job) execute(ctx context.Context) {
-	defer close(j.run.done)
+	defer j.runner.end(j.run)
 
-	reply := j.runBackend(ctx)
-	reply.RequestID = j.req.RequestID
-	// The requester owns the reply once it is sent, so it is logged first.
-	j.log(&reply)
-	if !expired(j.req.Deadline, time.Now()) {
-		j.root.Send(j.sender, &reply)
-	}
-	j.root.Send(j.self, &runDone{run: j.run})
-}
-
-// runBackend calls the backend and turns a panic into a failed reply,
-// because no supervisor watches this goroutine and a panic here would end
-// the process.
-func (j *job) runBackend(ctx context.Context) (reply messages.AgentReply) {
-	defer func() {
-		if p := recover(); p != nil {
-			j.logger.Error("agent backend panicked", zap.String("request_id", j.req.RequestID),
-				zap.String("backend", j.backend.Name()), zap.Any("panic", p),
-				zap.ByteString("stack", debug.Stack()))
-			reply = messages.AgentReply{FinishReason: messages.FinishError}
-			fail(&reply, CodeUpstreamError, "the agent backend failed with an internal error", 0)
-		}
-	}()
 	var emit func(messages.AgentDelta)
 	if j.req.Stream {
 		emit = j.sendDelta
 	}
-	return j.backend.Run(ctx, j.req, emit)
+	reply := j.lent.execute(ctx, j.req, emit)
+	reply.RequestID = j.req.RequestID
+	// The requester owns the reply once it is sent, so it is logged first.
+	j.lent.log(j.req, &reply, j.started)
+	if !expired(j.req.Deadline, time.Now()) {
+		j.root.Send(j.sender, &reply)
+	}
 }
 
 func (j *job) sendDelta(d messages.AgentDelta) {
@@ -171,30 +120,4 @@ func (j *job) sendDelta(d messages.AgentDelta) {
 	}
 	d.RequestID = j.req.RequestID
 	j.root.Send(j.sender, &d)
-}
-
-// log records the end of a run: a failure other than a cancellation at
-// warn level, everything else at debug level.
-func (j *job) log(reply *messages.AgentReply) {
-	failed := reply.Err != nil && reply.Err.Code != CodeCancelled
-	if !failed && !j.logger.Core().Enabled(zap.DebugLevel) {
-		return
-	}
-	fields := []zap.Field{
-		zap.String("request_id", j.req.RequestID),
-		zap.String("backend", j.backend.Name()),
-		zap.Duration("duration", time.Since(j.started)),
-		zap.String("finish_reason", reply.FinishReason),
-	}
-	if reply.Err == nil {
-		j.logger.Debug("agent run finished", fields...)
-		return
-	}
-	fields = append(fields, zap.String("error_code", reply.Err.Code),
-		zap.Int("upstream_status", reply.Err.UpstreamStatus))
-	if !failed {
-		j.logger.Debug("agent run cancelled", fields...)
-		return
-	}
-	j.failures.Warn("agent run failed", append(fields, zap.String("error", reply.Err.Message))...)
 }

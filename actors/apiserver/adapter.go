@@ -12,6 +12,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
 
+	"github.com/actorgate/actorgate/actors/agent"
 	"github.com/actorgate/actorgate/actors/gateway"
 	"github.com/actorgate/actorgate/actors/lifecycle"
 	"github.com/actorgate/actorgate/actors/store"
@@ -39,6 +40,10 @@ type Settings struct {
 	// Metrics records per-route request counts and latencies and serves
 	// GET /metrics; nil records nothing and serves no /metrics route.
 	Metrics *metrics.Metrics
+	// Runner, when set, runs agent requests on the handlers' goroutines
+	// with the backend of the agent actor that was given the same runner.
+	// Without it each request goes to the agent actor as a message.
+	Runner *agent.Runner
 }
 
 // Adapter is the api_server adapter actor.

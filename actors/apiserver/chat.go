@@ -101,9 +101,17 @@ func sessionID(sessionKey, runID string) string {
 	return "api:" + runID
 }
 
-// runAgent sends a non-streaming request to the agent and waits for the
-// reply. If the client goes away first, the agent run is cancelled.
+// runAgent runs a non-streaming request through the runner on the
+// handler's goroutine, or sends it to the agent and waits for the reply.
+// If the client goes away first, the agent run is cancelled.
 func (s *server) runAgent(ctx context.Context, req *messages.AgentRequest) (*messages.AgentReply, *wire.Error) {
+	if s.settings.Runner != nil {
+		reply, err := s.settings.Runner.Run(ctx, req, nil)
+		if err != nil {
+			return nil, runError(err)
+		}
+		return &reply, nil
+	}
 	if s.agent == nil {
 		return nil, errUnavailable("no agent is running")
 	}

@@ -6,6 +6,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/actorgate/actorgate/actors/agent"
 	"github.com/actorgate/actorgate/actors/apiserver/wire"
 	"github.com/actorgate/actorgate/messages"
 )
@@ -21,7 +22,7 @@ import (
 func (s *server) streamChat(w http.ResponseWriter, r *http.Request, req *messages.AgentRequest,
 	includeUsage bool,
 ) {
-	if s.agent == nil {
+	if s.agent == nil && s.settings.Runner == nil {
 		wire.WriteError(w, errUnavailable("no agent is running"))
 		return
 	}
@@ -106,8 +107,7 @@ func (st *chatStream) finish(reply *messages.AgentReply) {
 }
 
 // writeEnd writes what the reply has beyond the streamed chunks, then the
-// finish chunk, the usage chunk when asked for, and [DONE], and flushes
-// them.
+// finish chunk, the usage chunk when asked for, and [DONE].
 func (st *chatStream) writeEnd(reply *messages.AgentReply) error {
 	if err := st.begin(); err != nil {
 		return err
@@ -130,10 +130,9 @@ func (st *chatStream) writeEnd(reply *messages.AgentReply) error {
 			return err
 		}
 	}
-	if err := st.sse.Done(); err != nil {
-		return err
-	}
-	return st.sse.Flush()
+	// No flush: the handler returns next, and the server sends these
+	// events in one write with the end of the chunked body.
+	return st.sse.Done()
 }
 
 // wholeDelta is one delta that carries the text and tool calls of a reply.
@@ -155,4 +154,15 @@ func (st *chatStream) timeout() {
 	st.s.log.Warn("agent did not finish a stream before the deadline",
 		zap.String("request_id", st.runID))
 	st.finish(timeoutReply(st.runID))
+}
+
+func (st *chatStream) refuse(werr *wire.Error) {
+	if !st.committed {
+		wire.WriteError(st.w, werr)
+		return
+	}
+	st.finish(&messages.AgentReply{
+		FinishReason: messages.FinishError,
+		Err:          &messages.AgentError{Code: agent.CodeUpstreamUnavailable, Message: werr.Message},
+	})
 }

@@ -2,8 +2,12 @@ package apiserver
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"time"
 
+	"github.com/actorgate/actorgate/actors/agent"
+	"github.com/actorgate/actorgate/actors/apiserver/wire"
 	"github.com/actorgate/actorgate/messages"
 )
 
@@ -16,8 +20,8 @@ type streamSink interface {
 	// flush sends what delta left in the buffer. An error means the client
 	// is gone.
 	flush() error
-	// finish writes the end of the stream from the agent's final reply and
-	// flushes it.
+	// finish writes the end of the stream from the agent's final reply,
+	// which goes out when the handler returns.
 	finish(r *messages.AgentReply)
 	// keepalive writes and flushes an SSE comment after KeepAlive without a
 	// message.
@@ -28,6 +32,8 @@ type streamSink interface {
 	// timeout runs when the agent sent no final reply before the request's
 	// deadline. The run is already cancelled by then.
 	timeout()
+	// refuse writes werr for a run that did not start.
+	refuse(werr *wire.Error)
 }
 
 // relayInboxSize is the number of agent messages a stream buffers before
@@ -41,6 +47,10 @@ const relayInboxSize = 16
 // at once and a burst goes out in one write. It runs on the handler's
 // goroutine and starts none of its own.
 func (s *server) relay(ctx context.Context, req *messages.AgentRequest, sink streamSink) {
+	if s.settings.Runner != nil {
+		s.relayInline(ctx, req, sink)
+		return
+	}
 	in := newInbox(s.system, relayInboxSize)
 	defer in.close()
 	s.root.RequestWithCustomSender(s.agent, req, in.pid)
@@ -125,4 +135,108 @@ func timeoutReply(requestID string) *messages.AgentReply {
 			Code: "upstream_timeout", Message: "the agent did not finish before the deadline",
 		},
 	}
+}
+
+// relayInline runs req through the runner on the handler's goroutine and
+// writes each delta to sink as the backend emits it, flushed at once: the
+// backend already joins the text that reached it in one read. A timer
+// writes the keepalive comments while the backend waits for the upstream.
+// A client that goes away ends the request's context, which cancels the
+// run; so does a failed write.
+func (s *server) relayInline(ctx context.Context, req *messages.AgentRequest, sink streamSink) {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g := &guardedSink{sink: sink, cancel: cancel, idle: s.settings.API.KeepAlive}
+	g.arm()
+	reply, err := s.settings.Runner.Run(runCtx, req, g.emit)
+	writeFailed := g.disarm()
+	switch {
+	case err != nil:
+		sink.refuse(runError(err))
+	case reply.Err != nil && (writeFailed || ctx.Err() != nil):
+		sink.abandon()
+	default:
+		sink.finish(&reply)
+	}
+}
+
+// guardedSink serializes the writes of a run's deltas and of the
+// keepalive timer to one sink, and stops both once the run has returned.
+type guardedSink struct {
+	mu     sync.Mutex
+	sink   streamSink
+	cancel context.CancelFunc
+	idle   time.Duration
+	timer  *time.Timer
+	// last is when something was last written.
+	last time.Time
+	// failed is set when a write failed; done when the run has returned.
+	failed, done bool
+}
+
+func (g *guardedSink) arm() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.last = time.Now()
+	g.timer = time.AfterFunc(g.idle, g.tick)
+}
+
+// disarm stops the timer and the writes of late deltas, and reports
+// whether a write failed.
+func (g *guardedSink) disarm() bool {
+	g.timer.Stop()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.done = true
+	return g.failed
+}
+
+func (g *guardedSink) emit(d messages.AgentDelta) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.failed || g.done {
+		return
+	}
+	err := g.sink.delta(&d)
+	if err == nil {
+		err = g.sink.flush()
+	}
+	g.wrote(err)
+}
+
+// tick writes a keepalive when nothing went out for the idle time, and
+// sets the timer for the next one.
+func (g *guardedSink) tick() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.failed || g.done {
+		return
+	}
+	if wait := g.idle - time.Since(g.last); wait > 0 {
+		g.timer.Reset(wait)
+		return
+	}
+	if g.wrote(g.sink.keepalive()); !g.failed {
+		g.timer.Reset(g.idle)
+	}
+}
+
+// wrote records the outcome of a write; a failed one cancels the run.
+func (g *guardedSink) wrote(err error) {
+	if err != nil {
+		g.failed = true
+		g.cancel()
+		return
+	}
+	g.last = time.Now()
+}
+
+// runError maps a run that the runner did not start to an API error.
+func runError(err error) *wire.Error {
+	if errors.Is(err, agent.ErrNotRunning) {
+		return errUnavailable("no agent is running")
+	}
+	// The server gives every request a fresh run id, so a duplicate is a
+	// fault of the gateway.
+	return errInternal(err)
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/actorgate/actorgate/actors/apiserver/wire"
 	"github.com/actorgate/actorgate/messages"
 )
 
@@ -30,6 +31,7 @@ func (r *recordingSink) finish(*messages.AgentReply) {}
 func (r *recordingSink) keepalive() error            { return nil }
 func (r *recordingSink) abandon()                    {}
 func (r *recordingSink) timeout()                    {}
+func (r *recordingSink) refuse(*wire.Error)          {}
 
 func TestRelayDeltaFlushes(t *testing.T) {
 	cases := []struct {

@@ -21,7 +21,7 @@ import (
 // mid-stream cancels the run, and what was streamed so far is stored as an
 // incomplete response that can still be read and chained.
 func (s *server) streamResponse(w http.ResponseWriter, r *http.Request, t *turn) {
-	if s.agent == nil {
+	if s.agent == nil && s.settings.Runner == nil {
 		wire.WriteError(w, errUnavailable("no agent is running"))
 		return
 	}
@@ -89,11 +89,9 @@ func (st *responseStream) finish(reply *messages.AgentReply) {
 			zap.String("request_id", st.t.agent.RequestID),
 			zap.String("response_id", st.t.id), zap.String("error", werr.Message))
 	}
-	err := events.replay(st.sse)
-	if err == nil {
-		err = st.sse.Flush()
-	}
-	if err != nil {
+	// No flush: the handler returns next, and the server sends the events
+	// in one write with the end of the chunked body.
+	if err := events.replay(st.sse); err != nil {
 		st.s.log.Debug("client disconnected at the end of a stream",
 			zap.String("request_id", st.t.agent.RequestID), zap.Error(err))
 	}
@@ -157,3 +155,14 @@ func (e *finalEvents) replay(w wire.EventWriter) error {
 type discardEvents struct{}
 
 func (discardEvents) Event(string, []byte) error { return nil }
+
+func (st *responseStream) refuse(werr *wire.Error) {
+	if !st.committed {
+		wire.WriteError(st.w, werr)
+		return
+	}
+	st.finish(&messages.AgentReply{
+		FinishReason: messages.FinishError,
+		Err:          &messages.AgentError{Code: agent.CodeUpstreamUnavailable, Message: werr.Message},
+	})
+}

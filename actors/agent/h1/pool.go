@@ -7,6 +7,13 @@ import "time"
 // long instead of when it is next taken or expires.
 const sweepInterval = time.Second
 
+// peekAfter is how long a connection must have been idle before it is
+// peeked at when taken. A server rarely closes a connection this soon
+// after its last response, and a request on one that it did close is sent
+// again on a fresh connection (see RoundTrip), so the peek's system call
+// is saved on connections that go back and forth under load.
+const peekAfter = 250 * time.Millisecond
+
 // takeIdle returns the most recently used idle connection to key that is
 // still open, closing the expired and dead ones it finds on the way, or nil.
 func (t *Transport) takeIdle(key string) *conn {
@@ -23,7 +30,8 @@ func (t *Transport) takeIdle(key string) *conn {
 		t.idleCount--
 		t.mu.Unlock()
 
-		if time.Since(c.idleAt) <= t.cfg.IdleConnTimeout && isAlive(c.nc) {
+		idle := time.Since(c.idleAt)
+		if idle <= t.cfg.IdleConnTimeout && (idle < peekAfter || isAlive(c.nc)) {
 			return c
 		}
 		c.close()

@@ -1,7 +1,7 @@
 package wire
 
 import (
-	"encoding/json"
+	json "github.com/segmentio/encoding/json"
 
 	"github.com/actorgate/actorgate/messages"
 )
@@ -118,11 +118,49 @@ func decodeBody(body []byte) (map[string]json.RawMessage, *Error) {
 		}
 		return nil, InvalidRequest("", CodeInvalidType, "request body must be a JSON object")
 	}
+	if tooDeep(body) {
+		return nil, InvalidRequest("", CodeInvalidJSON, "request body nests arrays and "+
+			"objects deeper than %d levels; send a flatter JSON object", maxDepth)
+	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
 		return nil, invalidJSON(err)
 	}
 	return fields, nil
+}
+
+// maxDepth is the deepest nesting of arrays and objects a request body may
+// have, the limit of encoding/json.
+const maxDepth = 10000
+
+// tooDeep reports whether body nests arrays and objects deeper than
+// maxDepth, counting brackets outside strings. The decoder then never
+// recurses that deep.
+func tooDeep(body []byte) bool {
+	depth := 0
+	inString, escaped := false, false
+	for _, c := range body {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			if depth++; depth > maxDepth {
+				return true
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return false
 }
 
 func invalidJSON(err error) *Error {

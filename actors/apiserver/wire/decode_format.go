@@ -1,7 +1,7 @@
 package wire
 
 import (
-	"encoding/json"
+	json "github.com/segmentio/encoding/json"
 
 	"github.com/actorgate/actorgate/internal/jsonstr"
 )

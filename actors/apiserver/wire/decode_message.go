@@ -1,9 +1,10 @@
 package wire
 
 import (
-	"encoding/json"
 	"net/url"
 	"strings"
+
+	json "github.com/segmentio/encoding/json"
 
 	"github.com/actorgate/actorgate/messages"
 )

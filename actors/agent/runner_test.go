@@ -1,0 +1,147 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/actorgate/actorgate/messages"
+)
+
+// spawnWithRunner spawns an agent on backend that lends it to a fresh
+// runner, and waits until the runner serves. The returned function stops
+// the agent; cleanup calls it too, and only the first call stops it.
+func spawnWithRunner(t *testing.T, system *actor.ActorSystem, backend Backend) (func(), *Runner) {
+	t.Helper()
+	runner := NewRunner()
+	pid := system.Root.Spawn(Props(func() (Backend, error) { return backend, nil }, nil,
+		WithRunner(runner)))
+	var once sync.Once
+	stop := func() { once.Do(func() { stopActor(t, system, pid) }) }
+	t.Cleanup(stop)
+	deadline := time.Now().Add(waitLimit)
+	for {
+		runner.mu.Lock()
+		serving := runner.lent != nil
+		runner.mu.Unlock()
+		if serving {
+			return stop, runner
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the runner did not start serving")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestRunnerRefusesBeforeTheAgentStarts(t *testing.T) {
+	_, err := NewRunner().Run(context.Background(), userRequest("hello", false), nil)
+	if !errors.Is(err, ErrNotRunning) {
+		t.Fatalf("err = %v, want ErrNotRunning", err)
+	}
+}
+
+func TestRunnerRunsOnTheCallersGoroutine(t *testing.T) {
+	system := newSystem(t)
+	_, runner := spawnWithRunner(t, system, NewEcho())
+
+	req := userRequest("hello runner", true)
+	req.RequestID = "run-1"
+	var deltas []string
+	reply, err := runner.Run(context.Background(), req, func(d messages.AgentDelta) {
+		deltas = append(deltas, d.Text)
+	})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if reply.Err != nil || reply.Text != "turn 1: hello runner" || reply.RequestID != "run-1" {
+		t.Fatalf("reply = %+v", reply)
+	}
+	// The deltas were appended without a lock: emit ran on this goroutine
+	// before Run returned, which the race detector would otherwise report.
+	if len(deltas) == 0 {
+		t.Fatal("no delta reached emit")
+	}
+}
+
+func TestRunnerRejectsADuplicateRequestID(t *testing.T) {
+	system := newSystem(t)
+	backend := newBlockingBackend()
+	_, runner := spawnWithRunner(t, system, backend)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	req := userRequest("hold", false)
+	req.RequestID = "same"
+	done := make(chan messages.AgentReply, 1)
+	go func() {
+		reply, _ := runner.Run(ctx, req, nil)
+		done <- reply
+	}()
+	receive(t, backend.started, "the first run")
+
+	if _, err := runner.Run(context.Background(), req, nil); !errors.Is(err, ErrDuplicateRun) {
+		t.Fatalf("second run: err = %v, want ErrDuplicateRun", err)
+	}
+	cancel()
+	if reply := receive(t, done, "the first run's reply"); reply.Err == nil ||
+		reply.Err.Code != CodeCancelled {
+		t.Fatalf("first reply = %+v, want code %s", reply, CodeCancelled)
+	}
+}
+
+func TestRunnerRunEndsAtTheRequestDeadline(t *testing.T) {
+	system := newSystem(t)
+	backend := newBlockingBackend()
+	_, runner := spawnWithRunner(t, system, backend)
+
+	req := userRequest("hold", false)
+	req.Deadline = time.Now().Add(50 * time.Millisecond)
+	reply, err := runner.Run(context.Background(), req, nil)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if reply.Err == nil || reply.Err.Code != CodeUpstreamTimeout {
+		t.Fatalf("reply = %+v, want code %s", reply, CodeUpstreamTimeout)
+	}
+}
+
+func TestStoppingTheAgentCancelsRunnerRuns(t *testing.T) {
+	system := newSystem(t)
+	backend := newBlockingBackend()
+	stop, runner := spawnWithRunner(t, system, backend)
+
+	done := make(chan messages.AgentReply, 1)
+	go func() {
+		reply, _ := runner.Run(context.Background(), userRequest("hold", false), nil)
+		done <- reply
+	}()
+	receive(t, backend.started, "the run")
+
+	stop()
+	if reply := receive(t, done, "the run's reply"); reply.Err == nil || reply.Err.Code != CodeCancelled {
+		t.Fatalf("reply = %+v, want code %s", reply, CodeCancelled)
+	}
+	if _, err := runner.Run(context.Background(), userRequest("late", false), nil); !errors.Is(err, ErrNotRunning) {
+		t.Fatalf("run after stop: err = %v, want ErrNotRunning", err)
+	}
+	if backend.closes.Load() != 1 {
+		t.Fatalf("backend closed %d times, want 1", backend.closes.Load())
+	}
+}
+
+func TestRunnerTurnsABackendPanicIntoAFailedReply(t *testing.T) {
+	system := newSystem(t)
+	_, runner := spawnWithRunner(t, system, panickingBackend{})
+
+	reply, err := runner.Run(context.Background(), userRequest("boom", false), nil)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if reply.Err == nil || reply.Err.Code != CodeUpstreamError {
+		t.Fatalf("reply = %+v, want code %s", reply, CodeUpstreamError)
+	}
+}
