@@ -46,8 +46,11 @@ type OpenAIConfig struct {
 // openAIBackend runs requests against an OpenAI-compatible
 // /chat/completions endpoint.
 type openAIBackend struct {
-	endpoint      string
-	authorization string
+	endpoint string
+	// endpointURL is endpoint parsed once; requests share it, as a
+	// transport does not change a request's URL.
+	endpointURL   *url.URL
+	authorization []string
 	model         string
 	timeout       time.Duration
 	// roundTripper sends each request once. It is called directly rather
@@ -79,14 +82,20 @@ func NewOpenAI(cfg OpenAIConfig, logger *zap.Logger) (Backend, error) {
 		logger = zap.NewNop()
 	}
 
+	endpointURL, err := url.Parse(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("%w: agent.base_url %q does not parse: %v", ErrInvalidConfig,
+			cfg.BaseURL, err)
+	}
 	b := &openAIBackend{
-		endpoint: endpoint,
-		model:    cfg.Model,
-		timeout:  cfg.Timeout,
-		logger:   logger.With(zap.String("backend", "openai")),
+		endpoint:    endpoint,
+		endpointURL: endpointURL,
+		model:       cfg.Model,
+		timeout:     cfg.Timeout,
+		logger:      logger.With(zap.String("backend", "openai")),
 	}
 	if cfg.APIKey != "" {
-		b.authorization = "Bearer " + cfg.APIKey
+		b.authorization = []string{"Bearer " + cfg.APIKey}
 	}
 	rt := cfg.Transport
 	if rt == nil {
@@ -134,6 +143,10 @@ type idleCloser interface {
 // costs less CPU per request than net/http's and keeps no goroutine per
 // open stream. An HTTPS upstream gets net/http's transport, which attempts
 // HTTP/2. Neither reads HTTP_PROXY from the environment.
+// upstreamReadBuffer is the read buffer of each plain-HTTP upstream
+// connection.
+const upstreamReadBuffer = 2 << 10
+
 func newTransport(tls bool, timeout time.Duration) idleCloser {
 	if !tls {
 		return h1.New(h1.Config{
@@ -142,6 +155,9 @@ func newTransport(tls bool, timeout time.Duration) idleCloser {
 			MaxIdleConns:          maxIdleConns,
 			IdleConnTimeout:       idleConnTimeout,
 			ResponseHeaderTimeout: timeout,
+			// A connection keeps its buffer while a stream is open, and
+			// a completion or a stream's read is rarely over 2 KiB.
+			ReadBufferSize: upstreamReadBuffer,
 		})
 	}
 	dialer := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
@@ -251,20 +267,31 @@ func encodeRequest(req *messages.AgentRequest, model string) ([]byte, error) {
 func (b *openAIBackend) newHTTPRequest(
 	ctx context.Context, payload []byte, stream bool,
 ) (*http.Request, error) {
-	r, err := http.NewRequestWithContext(ctx, http.MethodPost, b.endpoint, bytes.NewReader(payload))
+	// The URL was parsed once; "" parses to nothing, and the request gets
+	// the shared one.
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, "", bytes.NewReader(payload))
 	if err != nil {
 		return nil, err
 	}
-	r.Header.Set("Content-Type", "application/json")
+	r.URL, r.Host = b.endpointURL, b.endpointURL.Host
+	// The header values are shared, read-only slices: a transport reads a
+	// request's header and never changes it.
+	r.Header["Content-Type"] = valueJSON
 	if stream {
-		r.Header.Set("Accept", "text/event-stream")
+		r.Header["Accept"] = valueEventStream
 	} else {
-		r.Header.Set("Accept", "application/json")
+		r.Header["Accept"] = valueJSON
 	}
-	if b.authorization != "" {
-		r.Header.Set("Authorization", b.authorization)
+	if b.authorization != nil {
+		r.Header["Authorization"] = b.authorization
 	}
 	return r, nil
 }
+
+// Header values of every upstream request.
+var (
+	valueJSON        = []string{"application/json"}
+	valueEventStream = []string{"text/event-stream"}
+)
 
 var _ Backend = (*openAIBackend)(nil)

@@ -15,8 +15,7 @@ import (
 const statusTimeout = 5 * time.Second
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = wire.ContentTypeJSON
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

@@ -156,7 +156,7 @@ func (st *chatStream) timeout() {
 	st.finish(timeoutReply(st.runID))
 }
 
-func (st *chatStream) refuse(werr *wire.Error) {
+func (st *chatStream) reject(werr *wire.Error) {
 	if !st.committed {
 		wire.WriteError(st.w, werr)
 		return

@@ -141,9 +141,17 @@ func (s *server) observe(next http.Handler) http.Handler {
 // setCommonHeaders sets the headers every response carries.
 func setCommonHeaders(h http.Header, requestID string) {
 	h.Set(headerRequestID, requestID)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	// Shared, read-only values: a handler that changes one replaces it
+	// with Set, which allocates a new slice.
+	h["X-Content-Type-Options"] = valueNoSniff
+	h["Referrer-Policy"] = valueNoReferrer
 }
+
+// Values of the headers that every response carries.
+var (
+	valueNoSniff    = []string{"nosniff"}
+	valueNoReferrer = []string{"no-referrer"}
+)
 
 // limitBody rejects a body whose declared length is over the limit, and
 // caps the bytes actually read, so that a chunked body is cut off after

@@ -32,8 +32,8 @@ type streamSink interface {
 	// timeout runs when the agent sent no final reply before the request's
 	// deadline. The run is already cancelled by then.
 	timeout()
-	// refuse writes werr for a run that did not start.
-	refuse(werr *wire.Error)
+	// reject writes werr for a run that did not start.
+	reject(werr *wire.Error)
 }
 
 // relayInboxSize is the number of agent messages a stream buffers before
@@ -152,7 +152,7 @@ func (s *server) relayInline(ctx context.Context, req *messages.AgentRequest, si
 	writeFailed := g.disarm()
 	switch {
 	case err != nil:
-		sink.refuse(runError(err))
+		sink.reject(runError(err))
 	case reply.Err != nil && (writeFailed || ctx.Err() != nil):
 		sink.abandon()
 	default:

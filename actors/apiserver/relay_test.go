@@ -31,7 +31,7 @@ func (r *recordingSink) finish(*messages.AgentReply) {}
 func (r *recordingSink) keepalive() error            { return nil }
 func (r *recordingSink) abandon()                    {}
 func (r *recordingSink) timeout()                    {}
-func (r *recordingSink) refuse(*wire.Error)          {}
+func (r *recordingSink) reject(*wire.Error)          {}
 
 func TestRelayDeltaFlushes(t *testing.T) {
 	cases := []struct {

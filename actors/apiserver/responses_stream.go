@@ -156,7 +156,7 @@ type discardEvents struct{}
 
 func (discardEvents) Event(string, []byte) error { return nil }
 
-func (st *responseStream) refuse(werr *wire.Error) {
+func (st *responseStream) reject(werr *wire.Error) {
 	if !st.committed {
 		wire.WriteError(st.w, werr)
 		return

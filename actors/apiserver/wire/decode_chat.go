@@ -47,32 +47,40 @@ const (
 	optStop
 )
 
+// optionField is a request field passed through in Options, and its JSON type.
+type optionField struct {
+	name string
+	kind optionKind
+}
+
 // chatOptions are the Chat Completions fields passed through in Options.
 // Fields not listed here and not decoded into ChatRequest are ignored.
-var chatOptions = map[string]optionKind{
-	"temperature":           optNumber,
-	"top_p":                 optNumber,
-	"frequency_penalty":     optNumber,
-	"presence_penalty":      optNumber,
-	"max_tokens":            optInteger,
-	"max_completion_tokens": optInteger,
-	"seed":                  optInteger,
-	"top_logprobs":          optInteger,
-	"logprobs":              optBool,
-	"parallel_tool_calls":   optBool,
-	"user":                  optString,
-	"reasoning_effort":      optString,
-	"service_tier":          optString,
-	"safety_identifier":     optString,
-	"prompt_cache_key":      optString,
-	"verbosity":             optString,
-	"stop":                  optStop,
-	"logit_bias":            optObject,
-	"metadata":              optObject,
-	"response_format":       optObject,
-	"prediction":            optObject,
-	"web_search_options":    optObject,
-	"modalities":            optArray,
+// When several options are invalid, the error names the first in this
+// order.
+var chatOptions = []optionField{
+	{"temperature", optNumber},
+	{"top_p", optNumber},
+	{"frequency_penalty", optNumber},
+	{"presence_penalty", optNumber},
+	{"max_tokens", optInteger},
+	{"max_completion_tokens", optInteger},
+	{"seed", optInteger},
+	{"top_logprobs", optInteger},
+	{"logprobs", optBool},
+	{"parallel_tool_calls", optBool},
+	{"user", optString},
+	{"reasoning_effort", optString},
+	{"service_tier", optString},
+	{"safety_identifier", optString},
+	{"prompt_cache_key", optString},
+	{"verbosity", optString},
+	{"stop", optStop},
+	{"logit_bias", optObject},
+	{"metadata", optObject},
+	{"response_format", optObject},
+	{"prediction", optObject},
+	{"web_search_options", optObject},
+	{"modalities", optArray},
 }
 
 // DecodeChatRequest decodes and validates a Chat Completions request body.
@@ -112,21 +120,24 @@ func DecodeChatRequest(body []byte) (*ChatRequest, *Error) {
 // Keys match exactly, as in the OpenAI API, and a duplicate key keeps its
 // last value, as encoding/json does.
 func decodeBody(body []byte) (map[string]json.RawMessage, *Error) {
-	if jsonKind(body) != '{' {
-		if len(body) > 0 && !json.Valid(body) {
-			return nil, invalidJSON(nil)
-		}
-		return nil, InvalidRequest("", CodeInvalidType, "request body must be a JSON object")
-	}
+	// The depth check comes first because encoding/json rejects a body that
+	// nests too deep as invalid JSON even when it is not an object.
 	if tooDeep(body) {
 		return nil, InvalidRequest("", CodeInvalidJSON, "request body nests arrays and "+
 			"objects deeper than %d levels; send a flatter JSON object", maxDepth)
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(body, &fields); err != nil {
-		return nil, invalidJSON(err)
+	if jsonKind(body) != '{' {
+		if len(body) > 0 && !validJSON(body) {
+			return nil, invalidJSON(nil)
+		}
+		return nil, InvalidRequest("", CodeInvalidType, "request body must be a JSON object")
 	}
-	return fields, nil
+	if !validJSON(body) {
+		// Decoding again only to name the error is fine on this path.
+		var fields map[string]json.RawMessage
+		return nil, invalidJSON(unmarshalJSON(body, &fields))
+	}
+	return splitObject(body), nil
 }
 
 // maxDepth is the deepest nesting of arrays and objects a request body may
@@ -197,30 +208,32 @@ func checkN(raw json.RawMessage) *Error {
 		return e
 	}
 	var n int64
-	if err := json.Unmarshal(raw, &n); err != nil || n != 1 {
+	if err := unmarshalJSON(raw, &n); err != nil || n != 1 {
 		return InvalidRequest("n", CodeUnsupported,
 			"n must be 1; this server returns one choice per request")
 	}
 	return nil
 }
 
-// collectOptions type-checks the known option fields and returns them.
-func collectOptions(fields map[string]json.RawMessage, known map[string]optionKind) (
+// collectOptions type-checks the known option fields and returns them. It
+// walks known, not the fields map, so that a body with several invalid
+// options always gets the same error.
+func collectOptions(fields map[string]json.RawMessage, known []optionField) (
 	map[string]json.RawMessage, *Error,
 ) {
 	var opts map[string]json.RawMessage
-	for name, raw := range fields {
-		kind, ok := known[name]
-		if !ok || isAbsent(raw) {
+	for _, opt := range known {
+		raw := fields[opt.name]
+		if isAbsent(raw) {
 			continue
 		}
-		if e := checkOption(raw, name, kind); e != nil {
+		if e := checkOption(raw, opt.name, opt.kind); e != nil {
 			return nil, e
 		}
 		if opts == nil {
 			opts = make(map[string]json.RawMessage)
 		}
-		opts[name] = raw
+		opts[opt.name] = raw
 	}
 	return opts, nil
 }
@@ -260,7 +273,7 @@ func checkStop(raw json.RawMessage) *Error {
 		return nil
 	}
 	var stops []string
-	if jsonKind(raw) != '[' || json.Unmarshal(raw, &stops) != nil {
+	if jsonKind(raw) != '[' || unmarshalJSON(raw, &stops) != nil {
 		return InvalidRequest("stop", CodeInvalidType,
 			"stop must be a string or an array of strings")
 	}

@@ -61,6 +61,11 @@ func TestDecodeChatRequestErrors(t *testing.T) {
 		{"broken json", `{"messages":`, noParam, CodeInvalidJSON},
 		{"trailing garbage", `{"messages":[]} x`, noParam, CodeInvalidJSON},
 		{"not json", `hello`, noParam, CodeInvalidJSON},
+		{"array body too deep", nested(maxDepth+1, ``), noParam, CodeInvalidJSON},
+		{
+			"several invalid options", chatBody(user, `"user":1`, `"top_p":"x"`,
+				`"temperature":"x"`), "temperature", CodeInvalidType,
+		},
 		{"messages missing", `{"model":"m"}`, "messages", CodeMissingParameter},
 		{"messages null", `{"messages":null}`, "messages", CodeMissingParameter},
 		{"messages object", `{"messages":{}}`, "messages", CodeInvalidType},

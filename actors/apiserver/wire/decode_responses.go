@@ -55,15 +55,16 @@ type ResponsesRequest struct {
 	Options map[string]json.RawMessage
 }
 
-// responsesOptions are the Responses API fields passed through unchanged.
-var responsesOptions = map[string]optionKind{
-	"temperature":         optNumber,
-	"top_p":               optNumber,
-	"parallel_tool_calls": optBool,
-	"user":                optString,
-	"service_tier":        optString,
-	"safety_identifier":   optString,
-	"prompt_cache_key":    optString,
+// responsesOptions are the Responses API fields passed through unchanged,
+// in the order collectOptions checks them.
+var responsesOptions = []optionField{
+	{"temperature", optNumber},
+	{"top_p", optNumber},
+	{"parallel_tool_calls", optBool},
+	{"user", optString},
+	{"service_tier", optString},
+	{"safety_identifier", optString},
+	{"prompt_cache_key", optString},
 }
 
 // DecodeResponsesRequest decodes and validates a Responses API request
@@ -128,7 +129,7 @@ func decodeResponsesScalars(fields map[string]json.RawMessage, req *ResponsesReq
 // checkMetadata accepts an object whose values are all strings.
 func checkMetadata(raw json.RawMessage) *Error {
 	var m map[string]string
-	if jsonKind(raw) != '{' || json.Unmarshal(raw, &m) != nil {
+	if jsonKind(raw) != '{' || unmarshalJSON(raw, &m) != nil {
 		return InvalidRequest("metadata", CodeInvalidType,
 			"metadata must be a JSON object whose values are strings")
 	}

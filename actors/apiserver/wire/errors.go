@@ -109,8 +109,12 @@ func WriteError(w http.ResponseWriter, e *Error) {
 	body := e.AppendJSON(make([]byte, 0, 128+len(e.Message)))
 	body = append(body, '\n')
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
+	h["Content-Type"] = ContentTypeJSON
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
+
+// ContentTypeJSON is the Content-Type of a JSON response as a shared,
+// read-only header value, which saves the slice that Header.Set allocates.
+var ContentTypeJSON = []string{"application/json"}

@@ -30,9 +30,9 @@ type SSEWriter struct {
 // so a handler can still send an error response until then.
 func NewSSEWriter(w http.ResponseWriter) *SSEWriter {
 	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
+	h["Content-Type"] = valueEventStream
+	h["Cache-Control"] = valueNoCache
+	h["X-Accel-Buffering"] = valueNo
 	h.Del("Content-Length")
 	return &SSEWriter{
 		w:   w,
@@ -40,6 +40,13 @@ func NewSSEWriter(w http.ResponseWriter) *SSEWriter {
 		buf: make([]byte, 0, 512),
 	}
 }
+
+// Header values of an event stream, shared and read-only.
+var (
+	valueEventStream = []string{"text/event-stream"}
+	valueNoCache     = []string{"no-cache"}
+	valueNo          = []string{"no"}
+)
 
 // Data writes "data: <data>\n\n". Data must not contain a line break.
 func (s *SSEWriter) Data(data []byte) error {

@@ -1,0 +1,124 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// splitObject returns the members of the JSON object in body, which must
+// be valid JSON (checked by the caller) with an object at its top. It
+// decodes as json.Unmarshal into a map[string]json.RawMessage does, with
+// one allocation for the values instead of one per value: they are slices
+// of a single copy of body, so they stay valid when the caller reuses body.
+// A duplicate key keeps its last value.
+func splitObject(body []byte) map[string]json.RawMessage {
+	data := bytes.Clone(bytes.TrimSpace(body))
+	fields := make(map[string]json.RawMessage, countMembers(data))
+	i := skipSpace(data, 1)
+	for i < len(data) && data[i] != '}' {
+		end := skipString(data, i)
+		key := objectKey(data[i:end])
+		i = skipSpace(data, skipSpace(data, end)+1)
+		end = skipValue(data, i)
+		fields[key] = data[i:end:end]
+		i = skipSpace(data, end)
+		if i < len(data) && data[i] == ',' {
+			i = skipSpace(data, i+1)
+		}
+	}
+	return fields
+}
+
+// countMembers returns the number of members of the object at the start of
+// valid JSON data, as a size hint. It counts the commas at depth one.
+func countMembers(data []byte) int {
+	n, depth := 0, 0
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			i = skipString(data, i) - 1
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case ',':
+			if depth == 1 {
+				n++
+			}
+		}
+	}
+	return n + 1
+}
+
+// objectKey returns the text of the string literal raw. A key without
+// escapes, the usual case, is converted directly.
+func objectKey(raw []byte) string {
+	if s, ok := plainString(raw); ok {
+		return s
+	}
+	var s string
+	// raw is a valid string literal, so this cannot fail.
+	_ = json.Unmarshal(raw, &s)
+	return s
+}
+
+// skipSpace returns the index of the first byte at or after i that is not
+// JSON whitespace.
+func skipSpace(data []byte, i int) int {
+	for i < len(data) {
+		switch data[i] {
+		case ' ', '\t', '\r', '\n':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// skipString returns the index just past the string literal that starts at
+// data[i].
+func skipString(data []byte, i int) int {
+	for i++; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(data)
+}
+
+// skipValue returns the index just past the value that starts at data[i].
+func skipValue(data []byte, i int) int {
+	if i >= len(data) {
+		return i
+	}
+	switch data[i] {
+	case '"':
+		return skipString(data, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(data); i++ {
+			switch data[i] {
+			case '"':
+				i = skipString(data, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return len(data)
+	}
+	for ; i < len(data); i++ {
+		switch data[i] {
+		case ',', '}', ']', ' ', '\t', '\r', '\n':
+			return i
+		}
+	}
+	return i
+}

@@ -1,0 +1,58 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"testing"
+)
+
+var splitObjectSeeds = []string{
+	`{}`,
+	` { "a" : 1 , "b":[1,2,{"c":"}"}] ,"d":{"e":[]}} `,
+	`{"model":"m","messages":[{"role":"user","content":"hi \"there\" \\ }"}],"stream":true}`,
+	`{"a":1,"a":2}`,
+	`{"k\u00e9y":null,"t":true,"f":false,"n":-1.5e3}`,
+	`{"\"quoted\"":"v","x":"\\"}`,
+	"{\n\t\"a\"\r\n:\n\"b\"\n}",
+}
+
+// checkSplitObject compares splitObject with encoding/json on body.
+func checkSplitObject(t *testing.T, body []byte) {
+	t.Helper()
+	if !json.Valid(body) || jsonKind(body) != '{' {
+		return
+	}
+	var want map[string]json.RawMessage
+	if err := json.Unmarshal(body, &want); err != nil {
+		t.Fatalf("encoding/json rejected %q: %v", body, err)
+	}
+	got := splitObject(body)
+	if !maps.EqualFunc(got, want, func(a, b json.RawMessage) bool { return bytes.Equal(a, b) }) {
+		t.Fatalf("splitObject(%q)\n got %q\nwant %q", body, got, want)
+	}
+}
+
+func TestSplitObjectMatchesEncodingJSON(t *testing.T) {
+	for _, body := range splitObjectSeeds {
+		checkSplitObject(t, []byte(body))
+	}
+}
+
+func TestSplitObjectValuesOutliveTheBody(t *testing.T) {
+	body := []byte(`{"a":"value"}`)
+	fields := splitObject(body)
+	copy(body, bytes.Repeat([]byte("x"), len(body)))
+	if string(fields["a"]) != `"value"` {
+		t.Fatalf("value changed with the body: %q", fields["a"])
+	}
+}
+
+func FuzzSplitObject(f *testing.F) {
+	for _, s := range splitObjectSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkSplitObject(t, body)
+	})
+}
