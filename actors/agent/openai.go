@@ -143,9 +143,6 @@ type idleCloser interface {
 // costs less CPU per request than net/http's and keeps no goroutine per
 // open stream. An HTTPS upstream gets net/http's transport, which attempts
 // HTTP/2. Neither reads HTTP_PROXY from the environment.
-// upstreamReadBuffer is the read buffer of each plain-HTTP upstream
-// connection.
-const upstreamReadBuffer = 2 << 10
 
 func newTransport(tls bool, timeout time.Duration) idleCloser {
 	if !tls {
@@ -155,9 +152,6 @@ func newTransport(tls bool, timeout time.Duration) idleCloser {
 			MaxIdleConns:          maxIdleConns,
 			IdleConnTimeout:       idleConnTimeout,
 			ResponseHeaderTimeout: timeout,
-			// A connection keeps its buffer while a stream is open, and
-			// a completion or a stream's read is rarely over 2 KiB.
-			ReadBufferSize: upstreamReadBuffer,
 		})
 	}
 	dialer := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}

@@ -18,9 +18,11 @@ import (
 // Limits of the SSE reader.
 const (
 	// sseBufferSize is the read buffer of a stream, held for the stream's
-	// life, so it is kept small: a chunk event is a few hundred bytes. A
-	// longer line is collected in sseReader.line, which grows as needed.
-	sseBufferSize = 1 << 10
+	// life. A chunk event is a few hundred bytes; one read takes up to this
+	// much of what the upstream sent since the last read, and its events go
+	// to the client in one write. A longer line is collected in
+	// sseReader.line, which grows as needed.
+	sseBufferSize = 4 << 10
 	// maxEventBytes bounds one event's data. A chat completion chunk is a
 	// few hundred bytes, so a larger event means a broken upstream.
 	maxEventBytes = 8 << 20
