@@ -139,11 +139,10 @@ type idleCloser interface {
 
 // newTransport returns the default upstream transport. A plain-HTTP
 // upstream, usually a model server on the same host or network, gets the
-// h1 transport. It reads each response on the run's own goroutine, so it
+// h1 transport. It reads each response on the calling goroutine, so it
 // costs less CPU per request than net/http's and keeps no goroutine per
 // open stream. An HTTPS upstream gets net/http's transport, which attempts
 // HTTP/2. Neither reads HTTP_PROXY from the environment.
-
 func newTransport(tls bool, timeout time.Duration) idleCloser {
 	if !tls {
 		return h1.New(h1.Config{
