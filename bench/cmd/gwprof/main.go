@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -51,6 +52,10 @@ func run(args []string, stderr io.Writer) error {
 	cfg, err := loadConfig(log)
 	if err != nil {
 		return err
+	}
+	// The collector target of "actorgate run" when GOGC is not set.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(300)
 	}
 
 	cpu, err := os.Create(*cpuPath)
