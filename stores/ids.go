@@ -32,9 +32,9 @@ func threadKey(id string) string {
 const idHashFunction = "actorgate_id_hash"
 
 // responseIDHash returns the 64-bit FNV-1a hash of id, the value of
-// hash/fnv's New64a computed without allocating, as an int64. It is the
-// id_hash column that indexes responses, so changing it would make every
-// stored row unreachable.
+// hash/fnv's New64a computed without allocating, as an int64. It fills the
+// id_hash column, which schema version 2 indexed and version 3 keeps
+// without an index. Changing it would make the stored values wrong.
 func responseIDHash(id string) int64 {
 	const (
 		offsetBasis = 14695981039346656037

@@ -168,3 +168,87 @@ func TestResponseIDHashIsFNV1a(t *testing.T) {
 		}
 	}
 }
+
+// createV2Database writes rows into a new database at path that has
+// versions 1 and 2 of the schema, as a release before version 3 left it.
+// A conversation named chat points at the first row.
+func createV2Database(t *testing.T, path string, rs []messages.StoredResponse) {
+	t.Helper()
+	db, _, err := OpenSQLite(path, nil)
+	if err != nil {
+		t.Fatalf("OpenSQLite: %v", err)
+	}
+	defer func() { _ = db.Close() }()
+	ctx := context.Background()
+	if err := migrate(ctx, db, responsesMigrations[:2]); err != nil {
+		t.Fatalf("creating schema version 2: %v", err)
+	}
+	for i, r := range rs {
+		_, err := db.ExecContext(ctx, `INSERT INTO responses (id_hash, id, session_key,
+			previous_id, status, instructions, body, history, created_at, accessed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			responseIDHash(r.ID), r.ID, r.SessionKey, nullIfEmpty(r.PreviousID), r.Status,
+			nullIfEmpty(r.Instructions), []byte(r.Body), historyBlob(r.History), int64(i+1),
+			int64(i+1))
+		if err != nil {
+			t.Fatalf("inserting version 2 row %s: %v", r.ID, err)
+		}
+	}
+	_, err = db.ExecContext(ctx, `INSERT INTO conversations (session_key, name, response_seq,
+		updated_at) SELECT session_key, 'chat', seq, 1 FROM responses WHERE id = ?`, rs[0].ID)
+	if err != nil {
+		t.Fatalf("inserting version 2 conversation: %v", err)
+	}
+}
+
+func TestMigrateV2DropsIDIndex(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.db")
+	first := newResponse(t, "a")
+	second := chained(t, first)
+	other := newResponse(t, "b")
+	rs := []messages.StoredResponse{first, second, other}
+	createV2Database(t, path, rs)
+
+	s := openSQLiteStore(t, path, 10, newTestClock())
+	var version, indexes int
+	if err := s.db.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
+		t.Fatalf("reading user_version: %v", err)
+	}
+	if version != 3 {
+		t.Errorf("user_version = %d, want 3", version)
+	}
+	err := s.db.QueryRow(`SELECT COUNT(*) FROM sqlite_schema
+		WHERE type = 'index' AND name = 'responses_id_hash'`).Scan(&indexes)
+	if err != nil {
+		t.Fatalf("reading indexes: %v", err)
+	}
+	if indexes != 0 {
+		t.Errorf("responses_id_hash indexes after migration = %d, want 0", indexes)
+	}
+	if n := count(t, s); n != len(rs) {
+		t.Errorf("Count = %d, want %d", n, len(rs))
+	}
+	for _, r := range rs {
+		got := mustGet(t, s, r.SessionKey, r.ID)
+		if string(got.Body) != string(r.Body) {
+			t.Errorf("Get(%s).Body = %s, want %s", r.ID, got.Body, r.Body)
+		}
+		if got.PreviousID != r.PreviousID {
+			t.Errorf("Get(%s).PreviousID = %q, want %q", r.ID, got.PreviousID, r.PreviousID)
+		}
+	}
+	id, err := s.Conversation(context.Background(), "a", "chat")
+	if err != nil || id != first.ID {
+		t.Errorf("Conversation(a, chat) = %q, %v, want %q", id, err, first.ID)
+	}
+
+	third := chained(t, second)
+	put(t, s, third)
+	mustGet(t, s, "a", third.ID)
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := IntegrityCheck(path); err != nil {
+		t.Errorf("IntegrityCheck after migration: %v", err)
+	}
+}

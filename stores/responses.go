@@ -107,6 +107,9 @@ type SQLiteResponses struct {
 	// reopen, so until then the table can exceed the limit, or eviction
 	// can delete more rows than the limit calls for.
 	rows int
+	// ids maps each stored response id to its row, and is loaded together
+	// with rows.
+	ids idIndex
 	// lastKeySweep is when Put last deleted every expired idempotency key,
 	// in unix nanoseconds of the store clock, or 0 before the first time.
 	lastKeySweep int64
@@ -178,19 +181,19 @@ func (s *SQLiteResponses) init(ctx context.Context) error {
 	return s.prepare(ctx)
 }
 
-// prepare prepares the statements on s.db and reads the number of stored
-// responses. It runs whenever s.db is a new connection.
+// prepare prepares the statements on s.db and reads the id and seq of
+// every stored response. It runs whenever s.db is a new connection.
 func (s *SQLiteResponses) prepare(ctx context.Context) error {
 	stmts, err := prepareStatements(ctx, s.db)
 	if err != nil {
 		return err
 	}
-	var rows int
-	if err := stmts.countResponses.QueryRowContext(ctx).Scan(&rows); err != nil {
+	ids, err := loadIDIndex(ctx, s.db)
+	if err != nil {
 		_ = stmts.close()
-		return classify(fmt.Errorf("counting responses: %w", err))
+		return err
 	}
-	s.stmts, s.rows = stmts, rows
+	s.stmts, s.ids, s.rows = stmts, ids, len(ids.seqs)
 	return nil
 }
 
@@ -225,8 +228,9 @@ func (s *SQLiteResponses) Put(ctx context.Context, rs []messages.StoredResponse)
 
 	errs := make([]error, len(rs))
 	rejected := 0
+	checkJSON := !encodedJSON(ctx)
 	for i := range rs {
-		if errs[i] = validateResponse(&rs[i]); errs[i] != nil {
+		if errs[i] = validateResponse(&rs[i], checkJSON); errs[i] != nil {
 			rejected++
 		}
 	}
@@ -250,10 +254,11 @@ func (s *SQLiteResponses) Put(ctx context.Context, rs []messages.StoredResponse)
 // putBatch writes the responses whose errs entry is nil in one
 // transaction, evicts beyond the limit and deletes a batch of expired
 // idempotency keys. It records ErrIDInUse rejections in errs and returns
-// their number.
+// their number. When the transaction fails, it undoes its changes to
+// s.ids.
 func (s *SQLiteResponses) putBatch(
 	ctx context.Context, rs []messages.StoredResponse, errs []error,
-) (int, error) {
+) (rejected int, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, classify(fmt.Errorf("beginning write: %w", err))
@@ -261,13 +266,26 @@ func (s *SQLiteResponses) putBatch(
 	defer func() { _ = tx.Rollback() }()
 	bound := &txStatements{tx: tx}
 	defer bound.close()
+	changes := &idChanges{}
+	defer func() {
+		if err != nil {
+			s.ids.undo(changes)
+		}
+	}()
+	return s.writeBatch(ctx, tx, bound, changes, rs, errs)
+}
 
+// writeBatch runs the statements of putBatch in tx and commits it.
+func (s *SQLiteResponses) writeBatch(
+	ctx context.Context, tx *sql.Tx, bound *txStatements, changes *idChanges,
+	rs []messages.StoredResponse, errs []error,
+) (int, error) {
 	rejected, inserted := 0, 0
 	for i := range rs {
 		if errs[i] != nil {
 			continue
 		}
-		added, err := s.putOne(ctx, bound, &rs[i])
+		added, err := s.putOne(ctx, bound, changes, &rs[i])
 		if errors.Is(err, ErrIDInUse) {
 			errs[i] = err
 			rejected++
@@ -278,7 +296,7 @@ func (s *SQLiteResponses) putBatch(
 		}
 		inserted += added
 	}
-	rows, err := s.evict(ctx, bound, s.rows+inserted)
+	rows, err := s.evict(ctx, bound, changes, s.rows+inserted)
 	if err != nil {
 		return 0, err
 	}
@@ -297,45 +315,48 @@ func (s *SQLiteResponses) putBatch(
 }
 
 // putOne writes one response in tx and returns 1 when it inserted a row,
-// or 0 when it replaced one. Trying the insert first saves a lookup for
-// the common case of a new id.
+// or 0 when it replaced one.
 func (s *SQLiteResponses) putOne(
-	ctx context.Context, tx *txStatements, r *messages.StoredResponse,
+	ctx context.Context, tx *txStatements, changes *idChanges, r *messages.StoredResponse,
 ) (int, error) {
 	tick := s.tick()
-	hash := responseIDHash(r.ID)
-	inserted, err := s.insertResponse(ctx, tx, r, hash, tick)
-	if err != nil {
-		return 0, err
-	}
-	if inserted == 0 {
-		if err := s.replaceResponse(ctx, tx, r, hash, tick); err != nil {
+	inserted := 0
+	seq, stored := s.ids.lookup(r.ID)
+	if stored {
+		if err := s.replaceResponse(ctx, tx, r, seq, tick); err != nil {
 			return 0, err
 		}
+	} else {
+		var err error
+		if seq, err = s.insertResponse(ctx, tx, r, tick); err != nil {
+			return 0, err
+		}
+		s.ids.add(r.ID, seq, changes)
+		inserted = 1
 	}
 	if r.Conversation == "" {
 		return inserted, nil
 	}
-	return inserted, s.pointConversation(ctx, tx, r, hash)
+	return inserted, s.pointConversation(ctx, tx, r, seq)
 }
 
 // insertResponse inserts a new response, which becomes the last turn of
-// its thread. It returns 0 without writing when the id is already stored.
+// its thread, and returns its seq.
 func (s *SQLiteResponses) insertResponse(
-	ctx context.Context, tx *txStatements, r *messages.StoredResponse, hash, tick int64,
-) (int, error) {
+	ctx context.Context, tx *txStatements, r *messages.StoredResponse, tick int64,
+) (int64, error) {
 	res, err := tx.exec(ctx, s.stmts.insertResponse,
-		hash, r.ID, r.SessionKey, nullIfEmpty(r.PreviousID), r.Status,
+		responseIDHash(r.ID), r.ID, r.SessionKey, nullIfEmpty(r.PreviousID), r.Status,
 		nullIfEmpty(r.Instructions), []byte(r.Body), historyBlob(r.History),
 		s.createdAt(r, tick), tick)
 	if err != nil {
 		return 0, classify(fmt.Errorf("inserting response %s: %w", r.ID, err))
 	}
-	n, err := res.RowsAffected()
+	seq, err := res.LastInsertId()
 	if err != nil {
 		return 0, classify(fmt.Errorf("inserting response %s: %w", r.ID, err))
 	}
-	return int(n), nil
+	return seq, nil
 }
 
 // replaceResponse overwrites a stored response of the same session key in
@@ -343,11 +364,11 @@ func (s *SQLiteResponses) insertResponse(
 // unless r sets one. It returns ErrIDInUse when another session key owns
 // the id.
 func (s *SQLiteResponses) replaceResponse(
-	ctx context.Context, tx *txStatements, r *messages.StoredResponse, hash, tick int64,
+	ctx context.Context, tx *txStatements, r *messages.StoredResponse, seq, tick int64,
 ) error {
 	res, err := tx.exec(ctx, s.stmts.replaceResponse,
 		nullIfEmpty(r.PreviousID), r.Status, nullIfEmpty(r.Instructions), []byte(r.Body),
-		historyBlob(r.History), nullTime(r.CreatedAt), tick, hash, r.ID, r.SessionKey)
+		historyBlob(r.History), nullTime(r.CreatedAt), tick, seq, r.SessionKey)
 	if err != nil {
 		return classify(fmt.Errorf("replacing response %s: %w", r.ID, err))
 	}
@@ -362,10 +383,10 @@ func (s *SQLiteResponses) replaceResponse(
 }
 
 func (s *SQLiteResponses) pointConversation(
-	ctx context.Context, tx *txStatements, r *messages.StoredResponse, hash int64,
+	ctx context.Context, tx *txStatements, r *messages.StoredResponse, seq int64,
 ) error {
 	_, err := tx.exec(ctx, s.stmts.pointConversation,
-		r.SessionKey, r.Conversation, s.lastTick, hash, r.ID)
+		r.SessionKey, r.Conversation, seq, s.lastTick)
 	if err != nil {
 		return classify(fmt.Errorf("pointing conversation at response %s: %w", r.ID, err))
 	}
@@ -375,16 +396,14 @@ func (s *SQLiteResponses) pointConversation(
 // evict deletes the least recently used responses beyond the limit, given
 // the number of rows in tx before it, and returns the number after it. The
 // foreign key on conversations deletes the names pointing at them.
-func (s *SQLiteResponses) evict(ctx context.Context, tx *txStatements, rows int) (int, error) {
+func (s *SQLiteResponses) evict(
+	ctx context.Context, tx *txStatements, changes *idChanges, rows int,
+) (int, error) {
 	excess := rows - s.max
 	if excess <= 0 {
 		return rows, nil
 	}
-	res, err := tx.exec(ctx, s.stmts.evict, excess)
-	if err != nil {
-		return 0, classify(fmt.Errorf("evicting %d responses: %w", excess, err))
-	}
-	evicted, err := res.RowsAffected()
+	evicted, err := s.evictRows(ctx, tx, changes, excess)
 	if err != nil {
 		return 0, classify(fmt.Errorf("evicting %d responses: %w", excess, err))
 	}
@@ -395,6 +414,28 @@ func (s *SQLiteResponses) evict(ctx context.Context, tx *txStatements, rows int)
 		return rows - excess, nil
 	}
 	return s.recount(ctx, tx, rows)
+}
+
+// evictRows deletes the excess least recently used rows, removes their
+// ids from s.ids and returns how many it deleted.
+func (s *SQLiteResponses) evictRows(
+	ctx context.Context, tx *txStatements, changes *idChanges, excess int,
+) (int64, error) {
+	rows, err := tx.query(ctx, s.stmts.evict, excess)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = rows.Close() }()
+	var evicted int64
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return 0, err
+		}
+		s.ids.remove(id, changes)
+		evicted++
+	}
+	return evicted, rows.Err()
 }
 
 // recount counts the rows in tx after an eviction deleted fewer rows than
@@ -447,22 +488,28 @@ func (s *SQLiteResponses) Get(ctx context.Context, sessionKey, id string) (*mess
 		return nil, responseNotFound(id)
 	}
 
-	r, err := s.selectResponse(ctx, sessionKey, id)
+	seq, ok := s.ids.lookup(id)
+	if !ok {
+		return nil, responseNotFound(id)
+	}
+	r, err := s.selectResponse(ctx, sessionKey, id, seq)
 	if err != nil {
 		return nil, err
 	}
-	s.touch(ctx, id)
+	s.touch(ctx, seq)
 	return r, nil
 }
 
-func (s *SQLiteResponses) selectResponse(ctx context.Context, sessionKey, id string) (*messages.StoredResponse, error) {
+func (s *SQLiteResponses) selectResponse(
+	ctx context.Context, sessionKey, id string, seq int64,
+) (*messages.StoredResponse, error) {
 	var (
 		previous, instructions, conversation sql.NullString
 		createdAt                            int64
 		body, history                        []byte
 	)
 	r := &messages.StoredResponse{ID: id, SessionKey: sessionKey}
-	row := s.stmts.selectResponse.QueryRowContext(ctx, responseIDHash(id), id, sessionKey)
+	row := s.stmts.selectResponse.QueryRowContext(ctx, seq, id, sessionKey)
 	err := row.Scan(&previous, &r.Status, &instructions, &body, &history, &createdAt, &conversation)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, responseNotFound(id)
@@ -485,11 +532,11 @@ func (s *SQLiteResponses) selectResponse(ctx context.Context, sessionKey, id str
 // touch marks a response recently used. A failure is logged once per run
 // of failures and not returned, so that a read-only or full database still
 // serves reads.
-func (s *SQLiteResponses) touch(ctx context.Context, id string) {
+func (s *SQLiteResponses) touch(ctx context.Context, seq int64) {
 	if err := s.ready(true); err != nil {
 		return
 	}
-	_, err := s.stmts.touch.ExecContext(ctx, s.tick(), responseIDHash(id), id)
+	_, err := s.stmts.touch.ExecContext(ctx, s.tick(), seq)
 	s.noteWriteError(err)
 	if err != nil && !s.touchFailing {
 		s.touchFailing = true
@@ -509,10 +556,11 @@ func (s *SQLiteResponses) Delete(ctx context.Context, sessionKey, id string) err
 	if err := s.ready(true); err != nil {
 		return err
 	}
-	if !validResponseID(id) {
+	seq, ok := s.ids.lookup(id)
+	if !ok {
 		return responseNotFound(id)
 	}
-	res, err := s.stmts.deleteResponse.ExecContext(ctx, responseIDHash(id), id, sessionKey)
+	res, err := s.stmts.deleteResponse.ExecContext(ctx, seq, id, sessionKey)
 	s.noteWriteError(err)
 	if err != nil {
 		return classify(fmt.Errorf("deleting response %s: %w", id, err))
@@ -524,6 +572,7 @@ func (s *SQLiteResponses) Delete(ctx context.Context, sessionKey, id string) err
 	if n == 0 {
 		return responseNotFound(id)
 	}
+	s.ids.remove(id, nil)
 	s.rows = max(s.rows-int(n), 0)
 	return nil
 }
@@ -601,8 +650,10 @@ func (s *SQLiteResponses) createdAt(r *messages.StoredResponse, tick int64) int6
 	return r.CreatedAt.UnixNano()
 }
 
-// validateResponse checks a response before it is written.
-func validateResponse(r *messages.StoredResponse) error {
+// validateResponse checks a response before it is written. checkJSON
+// false skips the json.Valid check of Body and History, for bytes that
+// WithEncodedJSON marks as produced by actorgate's own encoders.
+func validateResponse(r *messages.StoredResponse, checkJSON bool) error {
 	if !validResponseID(r.ID) {
 		return invalidArgument("response id %q is malformed; want %q followed by "+
 			"48 lowercase hex digits", clip(r.ID), responseIDPrefix)
@@ -615,8 +666,14 @@ func validateResponse(r *messages.StoredResponse) error {
 			r.ID, messages.ResponseCompleted, messages.ResponseIncomplete,
 			messages.ResponseFailed, messages.ResponseInProgress)
 	}
-	if len(r.Body) == 0 || !json.Valid(r.Body) {
-		return invalidArgument("response %s body is empty or not valid JSON", r.ID)
+	if len(r.Body) == 0 {
+		return invalidArgument("response %s body is empty; set the response object JSON", r.ID)
+	}
+	if !checkJSON {
+		return nil
+	}
+	if !json.Valid(r.Body) {
+		return invalidArgument("response %s body is not valid JSON", r.ID)
 	}
 	if len(r.History) > 0 && !json.Valid(r.History) {
 		return invalidArgument("response %s history is not valid JSON", r.ID)

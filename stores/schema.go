@@ -128,4 +128,10 @@ ALTER TABLE conversations_v2 RENAME TO conversations;
 CREATE INDEX responses_accessed_at ON responses (accessed_at);
 CREATE INDEX conversations_response_seq ON conversations (response_seq);
 `,
+	// Version 3 drops the id_hash index. The store keeps the seq of every
+	// id in memory instead (see idIndex), because random ids made each
+	// insert and eviction write an index page at a random position. The
+	// id_hash column stays and is still filled, so rows need no rewrite and
+	// the index can be created again from it.
+	`DROP INDEX responses_id_hash;`,
 }

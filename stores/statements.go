@@ -10,30 +10,37 @@ import (
 // Queries of the response store, prepared once per connection by
 // prepareStatements.
 const (
-	// The insert writes nothing when the id is already stored. The
-	// parameters are numbered because the id and its hash appear twice.
+	// Rows are found by seq, which the idIndex holds for every id. The
+	// insert runs only for an id that the idIndex does not hold.
 	queryInsertResponse = `
 		INSERT INTO responses (id_hash, id, session_key, previous_id, status, instructions,
 			body, history, created_at, accessed_at)
-		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
-		WHERE NOT EXISTS (SELECT 1 FROM responses WHERE id_hash = ?1 AND id = ?2)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 	queryReplaceResponse = `
 		UPDATE responses SET previous_id = ?, status = ?, instructions = ?, body = ?,
 			history = ?, created_at = COALESCE(?, created_at), accessed_at = ?
-		WHERE id_hash = ? AND id = ? AND session_key = ?`
+		WHERE seq = ? AND session_key = ?`
 
-	// The WHERE clause also keeps SQLite from reading ON CONFLICT as part
-	// of the SELECT.
 	queryPointConversation = `
 		INSERT INTO conversations (session_key, name, response_seq, updated_at)
-		SELECT ?, ?, seq, ? FROM responses WHERE id_hash = ? AND id = ?
+		VALUES (?, ?, ?, ?)
 		ON CONFLICT (session_key, name)
 		DO UPDATE SET response_seq = excluded.response_seq, updated_at = excluded.updated_at`
 
+	// Eviction deletes a range of the accessed_at index, which costs less
+	// than collecting the rows to delete in an IN list first. The range
+	// ends at the access time of the n-th least recently used row, or
+	// takes every row when the table holds fewer than n. Because tick
+	// hands out strictly increasing access times, the range holds exactly
+	// n rows. If another writer ever stored equal times, a tie at the end
+	// of the range would delete a few more, and evict recounts the table.
+	// It returns the evicted ids for the idIndex.
 	queryEvict = `
-		DELETE FROM responses WHERE seq IN (
-			SELECT seq FROM responses ORDER BY accessed_at LIMIT ?)`
+		DELETE FROM responses WHERE accessed_at <= COALESCE(
+			(SELECT accessed_at FROM responses ORDER BY accessed_at LIMIT 1 OFFSET ?1 - 1),
+			(SELECT MAX(accessed_at) FROM responses))
+		RETURNING id`
 
 	queryCountResponses = "SELECT COUNT(*) FROM responses"
 
@@ -41,12 +48,12 @@ const (
 		SELECT previous_id, status, instructions, body, history, created_at,
 			(SELECT name FROM conversations
 			 WHERE response_seq = responses.seq ORDER BY updated_at DESC, name LIMIT 1)
-		FROM responses WHERE id_hash = ? AND id = ? AND session_key = ?`
+		FROM responses WHERE seq = ? AND id = ? AND session_key = ?`
 
-	queryTouch = "UPDATE responses SET accessed_at = ? WHERE id_hash = ? AND id = ?"
+	queryTouch = "UPDATE responses SET accessed_at = ? WHERE seq = ?"
 
 	queryDeleteResponse = `
-		DELETE FROM responses WHERE id_hash = ? AND id = ? AND session_key = ?`
+		DELETE FROM responses WHERE seq = ? AND id = ? AND session_key = ?`
 
 	queryConversation = `
 		SELECT r.id FROM conversations AS c JOIN responses AS r ON r.seq = c.response_seq
@@ -184,6 +191,14 @@ func (b *txStatements) exec(
 ) (sql.Result, error) {
 	stmt := b.bind(ctx, prepared) //nolint:sqlclosecheck // txStatements.close
 	return stmt.ExecContext(ctx, args...)
+}
+
+// query runs prepared in the transaction and returns its rows.
+func (b *txStatements) query(
+	ctx context.Context, prepared *sql.Stmt, args ...any,
+) (*sql.Rows, error) {
+	stmt := b.bind(ctx, prepared) //nolint:sqlclosecheck // txStatements.close
+	return stmt.QueryContext(ctx, args...)
 }
 
 // queryRow runs prepared in the transaction and returns its first row.

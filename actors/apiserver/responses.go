@@ -9,6 +9,7 @@ import (
 	json "github.com/segmentio/encoding/json"
 
 	"github.com/actorgate/actorgate/actors/apiserver/wire"
+	"github.com/actorgate/actorgate/actors/store"
 	"github.com/actorgate/actorgate/messages"
 )
 
@@ -75,14 +76,19 @@ func (s *server) respond(w http.ResponseWriter, r *http.Request, req *wire.Respo
 	}
 	t.obj.Model = replyModel(reply, t.agent.Model)
 	t.obj.SetReply(reply)
-	if werr := s.storeTurn(r.Context(), t); werr != nil {
+	if !req.Store {
+		out := s.getBuf()
+		defer s.putBuf(out)
+		*out = t.obj.AppendJSON(*out)
+		writeJSON(w, http.StatusOK, *out)
+		return
+	}
+	body, werr := s.storeResponse(r.Context(), t)
+	if werr != nil {
 		wire.WriteError(w, werr)
 		return
 	}
-	out := s.getBuf()
-	defer s.putBuf(out)
-	*out = t.obj.AppendJSON(*out)
-	writeJSON(w, http.StatusOK, *out)
+	writeJSON(w, http.StatusOK, body)
 }
 
 // resolveTurn finds the chain a request continues (previous_response_id or
@@ -218,22 +224,36 @@ func (s *server) loadResponse(ctx context.Context, id, session string) (*message
 	return reply.Response, nil
 }
 
-// storeTurn persists the response in its final state, with the history
-// that continues it, when the request asked for it. The history ends with
-// the assistant turn as the response object shows it, so a chained
-// request continues with the same text and call ids that the client got.
+// storeTurn persists the response in its final state when the request
+// asked for it.
 func (s *server) storeTurn(ctx context.Context, t *turn) *wire.Error {
 	if !t.req.Store {
 		return nil
 	}
+	_, werr := s.storeResponse(ctx, t)
+	return werr
+}
+
+// storeResponse persists the response in its final state, with the history
+// that continues it, and returns the response object's JSON, which is
+// both the stored body and the HTTP response. The history ends with the
+// assistant turn as the response object shows it, so a chained request
+// continues with the same text and call ids that the client got.
+//
+// The body is a fresh slice, not a pooled buffer, because after a timeout
+// the store actor may still hold it in a pending batch. It goes out as a
+// PutEncodedResponse: both byte slices come from the gateway's encoders,
+// whose tests and fuzz targets check that their output is valid JSON, so
+// the store skips checking it again.
+func (s *server) storeResponse(ctx context.Context, t *turn) ([]byte, *wire.Error) {
 	n := len(t.agent.Messages)
 	history := append(t.agent.Messages[:n:n], assistantTurn(t.obj))
 	hist, err := json.Marshal(history)
 	if err != nil {
-		return errInternal(err)
+		return nil, errInternal(err)
 	}
 	body := t.obj.AppendJSON(nil)
-	res, werr := s.ask(ctx, s.store, &messages.PutResponse{
+	res, werr := s.ask(ctx, s.store, &store.PutEncodedResponse{PutResponse: messages.PutResponse{
 		RequestID: requestID(ctx),
 		Response: messages.StoredResponse{
 			ID:           t.id,
@@ -246,18 +266,18 @@ func (s *server) storeTurn(ctx context.Context, t *turn) *wire.Error {
 			History:      hist,
 			CreatedAt:    time.Unix(t.createdAt, 0),
 		},
-	}, storeTimeout)
+	}}, storeTimeout)
 	if werr != nil {
-		return werr
+		return nil, werr
 	}
 	reply, _ := res.(*messages.PutResponseReply)
 	switch {
 	case reply == nil:
-		return errUnavailable("the response store returned no reply")
+		return nil, errUnavailable("the response store returned no reply")
 	case reply.Err != nil:
-		return storeError(reply.Err)
+		return nil, storeError(reply.Err)
 	}
-	return nil
+	return body, nil
 }
 
 // assistantTurn is the assistant message of a finished response: its

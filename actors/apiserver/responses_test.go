@@ -175,3 +175,21 @@ func TestHistoryWithPreviousKeepsChain(t *testing.T) {
 		t.Errorf("text = %q, want the stored chain kept", text)
 	}
 }
+
+func TestStoredBodyMatchesCreateResponse(t *testing.T) {
+	a := startAPI(t, nil)
+	created := a.call(http.MethodPost, "/v1/responses", map[string]any{"input": "hello"})
+	if created.status != http.StatusOK {
+		t.Fatalf("create: status = %d: %s", created.status, created.body)
+	}
+	id, _ := created.json(t)["id"].(string)
+
+	got := a.call(http.MethodGet, "/v1/responses/"+id, nil)
+	if got.status != http.StatusOK {
+		t.Fatalf("get: status = %d: %s", got.status, got.body)
+	}
+	if string(got.body) != string(created.body) {
+		t.Errorf("stored body differs from the created response:\ncreated %s\nstored  %s",
+			created.body, got.body)
+	}
+}

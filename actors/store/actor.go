@@ -38,10 +38,12 @@ type storeActor struct {
 	written      int
 }
 
-// pendingPut is a PutResponse waiting for the next group commit.
+// pendingPut is a PutResponse waiting for the next group commit. encoded
+// is set when it came as a PutEncodedResponse.
 type pendingPut struct {
-	sender *actor.PID
-	msg    *messages.PutResponse
+	sender  *actor.PID
+	msg     *messages.PutResponse
+	encoded bool
 }
 
 func newStoreActor(cfg Config, logger *zap.Logger) *storeActor {
@@ -66,14 +68,17 @@ func (a *storeActor) Receive(ctx actor.Context) {
 	case *flush:
 		a.commit(ctx, msg)
 	case *messages.PutResponse:
-		a.enqueue(ctx, msg)
+		a.enqueue(ctx, msg, false)
+	case *PutEncodedResponse:
+		a.enqueue(ctx, &msg.PutResponse, true)
 	default:
 		a.flush(ctx)
 		a.handleRequest(ctx, msg)
 	}
 }
 
-// handleRequest serves every request except PutResponse.
+// handleRequest serves every request except PutResponse and
+// PutEncodedResponse.
 func (a *storeActor) handleRequest(ctx actor.Context, msg any) {
 	switch msg := msg.(type) {
 	case *messages.GetResponse:

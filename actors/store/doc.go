@@ -9,6 +9,8 @@
 //
 //   - *messages.PutResponse → *messages.PutResponseReply, sent only after
 //     the transaction holding the response committed.
+//   - *PutEncodedResponse → *messages.PutResponseReply, as PutResponse,
+//     for a response whose JSON actorgate's own encoders produced.
 //   - *messages.GetResponse → *messages.GetResponseReply
 //   - *messages.DeleteResponse → *messages.DeleteResponseReply
 //   - *messages.GetConversation → *messages.GetConversationReply
@@ -20,7 +22,7 @@
 //
 // # Group commit
 //
-// A PutResponse joins a pending batch. The actor's mailbox middleware
+// A PutResponse or PutEncodedResponse joins a pending batch. The actor's mailbox middleware
 // posts a private flush message when the mailbox has drained while a batch
 // waits. If more messages arrived behind the flush by the time the actor
 // takes it, the flush goes to the back of the mailbox again. Otherwise one

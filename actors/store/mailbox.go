@@ -57,7 +57,7 @@ func (*flushTrigger) MessagePosted(any) {}
 // and stops the trigger after the actor took Stop.
 func (t *flushTrigger) MessageReceived(msg any) {
 	switch actor.UnwrapEnvelopeMessage(msg).(type) {
-	case *messages.PutResponse:
+	case *messages.PutResponse, *PutEncodedResponse:
 		t.pending.Store(true)
 	case *actor.Stop:
 		t.stopped.Store(true)

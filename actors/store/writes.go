@@ -15,8 +15,8 @@ import (
 // enqueue adds a PutResponse to the pending batch. The flush that
 // flushTrigger posts once the mailbox drains writes it, or enqueue writes
 // it at once when it reached MaxBatch.
-func (a *storeActor) enqueue(ctx actor.Context, msg *messages.PutResponse) {
-	a.batch = append(a.batch, pendingPut{sender: ctx.Sender(), msg: msg})
+func (a *storeActor) enqueue(ctx actor.Context, msg *messages.PutResponse, encoded bool) {
+	a.batch = append(a.batch, pendingPut{sender: ctx.Sender(), msg: msg, encoded: encoded})
 	if len(a.batch) >= MaxBatch {
 		a.flush(ctx)
 	}
@@ -50,11 +50,20 @@ func (a *storeActor) flush(ctx actor.Context) {
 
 func (a *storeActor) writeChunk(ctx actor.Context, chunk []pendingPut) {
 	rs := make([]messages.StoredResponse, len(chunk))
+	encoded := true
 	for i, p := range chunk {
 		rs[i] = p.msg.Response
+		encoded = encoded && p.encoded
+	}
+	// The JSON check is skipped only when every write in the transaction
+	// came from actorgate's encoders. A mixed batch checks them all, which
+	// is correct, only slower.
+	putCtx := context.Background()
+	if encoded {
+		putCtx = stores.WithEncodedJSON(putCtx)
 	}
 	start := time.Now()
-	err := a.put(rs)
+	err := a.put(putCtx, rs)
 	a.observe("put_responses", start, err)
 
 	var batchErr *stores.BatchError
@@ -70,11 +79,11 @@ func (a *storeActor) writeChunk(ctx actor.Context, chunk []pendingPut) {
 
 // put writes one transaction and tracks whether writes are failing, so
 // that a disk fault is logged once when it starts and once when it clears.
-func (a *storeActor) put(rs []messages.StoredResponse) error {
+func (a *storeActor) put(ctx context.Context, rs []messages.StoredResponse) error {
 	if a.store == nil {
 		return a.unavailable()
 	}
-	err := a.store.Put(context.Background(), rs)
+	err := a.store.Put(ctx, rs)
 	a.noteWrite(err)
 	if err == nil || errors.As(err, new(*stores.BatchError)) {
 		a.transactions++

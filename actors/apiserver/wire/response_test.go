@@ -570,3 +570,27 @@ func TestNilRepliesDoNotPanic(t *testing.T) {
 	}
 	checkStreamInvariants(t, rec, s.Object())
 }
+
+// FuzzResponseObjectReply checks that the response object is valid JSON
+// whatever text, tool calls and model an agent replies with. The response
+// store relies on it, because it skips the JSON check of bodies that this
+// encoder produced.
+func FuzzResponseObjectReply(f *testing.F) {
+	f.Add("hello", "call_1", "lookup", `{"q":"x"}`, "m", "error", "failed")
+	f.Add("\x00\"\\\u2028\xff", "\n", "\x7f", "{", "\xc3", "", "")
+	f.Fuzz(func(t *testing.T, text, callID, name, args, model, code, message string) {
+		obj := NewResponseObject(ResponseParams{ID: testRespID, Model: "m", CreatedAt: 1})
+		reply := &messages.AgentReply{
+			Text: text, Model: model,
+			ToolCalls: []messages.ToolCall{{ID: callID, Type: "function", Name: name, Arguments: args}},
+		}
+		if code != "" {
+			reply.Err = &messages.AgentError{Code: code, Message: message}
+		}
+		obj.Model = model
+		obj.SetReply(reply)
+		if out := obj.AppendJSON(nil); !json.Valid(out) {
+			t.Fatalf("response object is not valid JSON: %q", out)
+		}
+	})
+}
