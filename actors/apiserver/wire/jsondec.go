@@ -8,13 +8,14 @@ import (
 	json "github.com/segmentio/encoding/json"
 )
 
-// Request decoding works in two steps. The JSON decoder first decodes an
-// object into a struct of json.RawMessage fields, which cannot fail on a
-// wrong value type, only on broken JSON. Each field is then checked on its
-// own, so that a wrong type becomes an Error naming that field. The decoder
-// is github.com/segmentio/encoding/json, which follows encoding/json's
-// rules about twice as fast; decodeBody first bounds the nesting depth,
-// which encoding/json limits and it does not.
+// Request decoding works in two steps. decodeBody checks the whole body
+// once and splits its top-level object into json.RawMessage values, and
+// nested objects decode into structs of json.RawMessage fields, which fail
+// only on broken JSON, never on a wrong value type. Each field is then
+// checked on its own, so that a wrong type becomes an Error naming that
+// field. The decoder is github.com/segmentio/encoding/json, which follows
+// encoding/json's rules about twice as fast. decodeBody first bounds the
+// nesting depth, which encoding/json limits and segmentio does not.
 
 // unmarshalJSON and validJSON are the two JSON functions the decoders call.
 // They are variables only so that a test can run the same decoders with
@@ -64,16 +65,15 @@ func decodeObject(raw json.RawMessage, param string, v any) *Error {
 	return nil
 }
 
-// decodeArray decodes raw, which must be a JSON array, into its elements.
+// decodeArray decodes raw, which must be a JSON array, into its elements,
+// which are slices of raw.
 func decodeArray(raw json.RawMessage, param string) ([]json.RawMessage, *Error) {
 	if jsonKind(raw) != '[' {
 		return nil, InvalidRequest(param, CodeInvalidType, "%s must be an array", param)
 	}
-	var items []json.RawMessage
-	if err := unmarshalJSON(raw, &items); err != nil {
-		return nil, InvalidRequest(param, CodeInvalidType, "%s must be an array: %v", param, err)
-	}
-	return items, nil
+	// Every value reaching here is part of a request body that decodeBody
+	// found valid, so the array splits without another check.
+	return splitArray(raw), nil
 }
 
 // decodeString decodes a JSON string. Invalid UTF-8 becomes U+FFFD.

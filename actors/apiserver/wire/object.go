@@ -29,8 +29,26 @@ func splitObject(body []byte) map[string]json.RawMessage {
 	return fields
 }
 
-// countMembers returns the number of members of the object at the start of
-// valid JSON data, as a size hint. It counts the commas at depth one.
+// splitArray returns the elements of the JSON array in raw, which must be
+// valid JSON with an array at its top, as slices of raw.
+func splitArray(raw []byte) []json.RawMessage {
+	data := bytes.TrimSpace(raw)
+	items := make([]json.RawMessage, 0, countMembers(data))
+	i := skipSpace(data, 1)
+	for i < len(data) && data[i] != ']' {
+		end := skipValue(data, i)
+		items = append(items, data[i:end:end])
+		i = skipSpace(data, end)
+		if i < len(data) && data[i] == ',' {
+			i = skipSpace(data, i+1)
+		}
+	}
+	return items
+}
+
+// countMembers returns the number of members of the object or elements of
+// the array at the start of valid JSON data, as a size hint. It counts the
+// commas at depth one.
 func countMembers(data []byte) int {
 	n, depth := 0, 0
 	for i := 0; i < len(data); i++ {
@@ -57,7 +75,8 @@ func objectKey(raw []byte) string {
 		return s
 	}
 	var s string
-	// raw is a valid string literal, so this cannot fail.
+	// raw is a string literal of a body that decodeBody found valid, so
+	// this does not fail.
 	_ = json.Unmarshal(raw, &s)
 	return s
 }

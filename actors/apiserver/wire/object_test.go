@@ -33,6 +33,48 @@ func checkSplitObject(t *testing.T, body []byte) {
 	}
 }
 
+var splitArraySeeds = []string{
+	`[]`,
+	` [ 1 , "a,]" , {"b":[2,3]} , [[]], null, true ] `,
+	"[\n\"x\"\t,\r-0.5e-3]",
+}
+
+// checkSplitArray compares splitArray with encoding/json on body.
+func checkSplitArray(t *testing.T, body []byte) {
+	t.Helper()
+	if !json.Valid(body) || jsonKind(body) != '[' {
+		return
+	}
+	var want []json.RawMessage
+	if err := json.Unmarshal(body, &want); err != nil {
+		t.Fatalf("encoding/json rejected %q: %v", body, err)
+	}
+	got := splitArray(body)
+	if len(got) != len(want) {
+		t.Fatalf("splitArray(%q) has %d elements, want %d", body, len(got), len(want))
+	}
+	for i := range want {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Fatalf("splitArray(%q)[%d] = %q, want %q", body, i, got[i], want[i])
+		}
+	}
+}
+
+func TestSplitArrayMatchesEncodingJSON(t *testing.T) {
+	for _, body := range splitArraySeeds {
+		checkSplitArray(t, []byte(body))
+	}
+}
+
+func FuzzSplitArray(f *testing.F) {
+	for _, s := range splitArraySeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkSplitArray(t, body)
+	})
+}
+
 func TestSplitObjectMatchesEncodingJSON(t *testing.T) {
 	for _, body := range splitObjectSeeds {
 		checkSplitObject(t, []byte(body))
