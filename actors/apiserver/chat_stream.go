@@ -6,7 +6,6 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/actorgate/actorgate/actors/agent"
 	"github.com/actorgate/actorgate/actors/apiserver/wire"
 	"github.com/actorgate/actorgate/messages"
 )
@@ -157,12 +156,5 @@ func (st *chatStream) timeout() {
 }
 
 func (st *chatStream) reject(werr *wire.Error) {
-	if !st.committed {
-		wire.WriteError(st.w, werr)
-		return
-	}
-	st.finish(&messages.AgentReply{
-		FinishReason: messages.FinishError,
-		Err:          &messages.AgentError{Code: agent.CodeUpstreamUnavailable, Message: werr.Message},
-	})
+	rejectRun(st.w, st.committed, werr, st.finish)
 }

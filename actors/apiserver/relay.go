@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"errors"
+	"net/http"
 	"sync"
 	"time"
 
@@ -229,6 +230,21 @@ func (g *guardedSink) wrote(err error) {
 		return
 	}
 	g.last = time.Now()
+}
+
+// rejectRun writes werr for a run that did not start: as a JSON error
+// while nothing of the stream was written, else as the stream's end.
+func rejectRun(w http.ResponseWriter, committed bool, werr *wire.Error,
+	finish func(*messages.AgentReply),
+) {
+	if !committed {
+		wire.WriteError(w, werr)
+		return
+	}
+	finish(&messages.AgentReply{
+		FinishReason: messages.FinishError,
+		Err:          &messages.AgentError{Code: agent.CodeUpstreamUnavailable, Message: werr.Message},
+	})
 }
 
 // runError maps a run that the runner did not start to an API error.

@@ -157,12 +157,5 @@ type discardEvents struct{}
 func (discardEvents) Event(string, []byte) error { return nil }
 
 func (st *responseStream) reject(werr *wire.Error) {
-	if !st.committed {
-		wire.WriteError(st.w, werr)
-		return
-	}
-	st.finish(&messages.AgentReply{
-		FinishReason: messages.FinishError,
-		Err:          &messages.AgentError{Code: agent.CodeUpstreamUnavailable, Message: werr.Message},
-	})
+	rejectRun(st.w, st.committed, werr, st.finish)
 }
