@@ -98,7 +98,7 @@ func (s *chunkScanner) field(key []byte, names []string, seen *uint8) (int, bool
 		}
 	}
 	for _, name := range names {
-		if bytes.EqualFold(key, []byte(name)) {
+		if len(key) == len(name) && bytes.EqualFold(key, []byte(name)) {
 			return 0, false
 		}
 	}
@@ -411,6 +411,13 @@ func (s *chunkScanner) skipString() (escaped, ok bool) {
 	}
 	s.pos++
 	for s.pos < len(s.data) {
+		// Most bytes of a string need no check beyond this table.
+		for s.pos < len(s.data) && plainStringByte[s.data[s.pos]] {
+			s.pos++
+		}
+		if s.pos >= len(s.data) {
+			break
+		}
 		c := s.data[s.pos]
 		s.pos++
 		switch {
@@ -427,6 +434,15 @@ func (s *chunkScanner) skipString() (escaped, ok bool) {
 	}
 	return false, false
 }
+
+// plainStringByte reports the bytes that stand for themselves inside a JSON
+// string: all but the quote, the backslash and the control characters.
+var plainStringByte = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // skipEscape skips the rest of an escape sequence after its backslash.
 func (s *chunkScanner) skipEscape() bool {

@@ -56,7 +56,7 @@ func (a *agentActor) refusal(req *messages.AgentRequest, err error) messages.Age
 // cancelRun cancels the run of msg.RequestID if it is still going. The
 // run then replies with the code "cancelled".
 func (a *agentActor) cancelRun(msg *messages.CancelAgentRequest) {
-	if !a.runner.cancel(msg.RequestID) {
+	if !a.runner.Cancel(msg.RequestID) {
 		a.debug("agent cancel for no running request", msg.RequestID)
 		return
 	}

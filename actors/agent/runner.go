@@ -117,8 +117,9 @@ func (r *Runner) end(ru *run) {
 	close(ru.done)
 }
 
-// cancel cancels the run with request id id, if it is in progress.
-func (r *Runner) cancel(id string) bool {
+// Cancel cancels the run with request id id, if it is in progress, and
+// reports whether it was. The run then returns the code "cancelled".
+func (r *Runner) Cancel(id string) bool {
 	r.mu.Lock()
 	ru := r.byID[id]
 	r.mu.Unlock()

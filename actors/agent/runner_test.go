@@ -145,3 +145,28 @@ func TestRunnerTurnsABackendPanicIntoAFailedReply(t *testing.T) {
 		t.Fatalf("reply = %+v, want code %s", reply, CodeUpstreamError)
 	}
 }
+
+func TestRunnerCancelEndsTheRunByID(t *testing.T) {
+	system := newSystem(t)
+	backend := newBlockingBackend()
+	_, runner := spawnWithRunner(t, system, backend)
+
+	req := userRequest("hold", false)
+	req.RequestID = "run-to-cancel"
+	done := make(chan messages.AgentReply, 1)
+	go func() {
+		reply, _ := runner.Run(context.Background(), req, nil)
+		done <- reply
+	}()
+	receive(t, backend.started, "the run")
+
+	if runner.Cancel("no-such-run") {
+		t.Error("Cancel of an unknown id reported a run")
+	}
+	if !runner.Cancel("run-to-cancel") {
+		t.Fatal("Cancel did not find the run")
+	}
+	if reply := receive(t, done, "the run's reply"); reply.Err == nil || reply.Err.Code != CodeCancelled {
+		t.Fatalf("reply = %+v, want code %s", reply, CodeCancelled)
+	}
+}

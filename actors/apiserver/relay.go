@@ -145,11 +145,13 @@ func timeoutReply(requestID string) *messages.AgentReply {
 // A client that goes away ends the request's context, which cancels the
 // run; so does a failed write.
 func (s *server) relayInline(ctx context.Context, req *messages.AgentRequest, sink streamSink) {
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	g := &guardedSink{sink: sink, cancel: cancel, idle: s.settings.API.KeepAlive}
+	runner := s.settings.Runner
+	g := &guardedSink{
+		sink: sink, idle: s.settings.API.KeepAlive,
+		cancel: func() { runner.Cancel(req.RequestID) },
+	}
 	g.arm()
-	reply, err := s.settings.Runner.Run(runCtx, req, g.emit)
+	reply, err := runner.Run(ctx, req, g.emit)
 	writeFailed := g.disarm()
 	switch {
 	case err != nil:
@@ -166,13 +168,16 @@ func (s *server) relayInline(ctx context.Context, req *messages.AgentRequest, si
 type guardedSink struct {
 	mu     sync.Mutex
 	sink   streamSink
-	cancel context.CancelFunc
+	// cancel cancels the run after a failed write.
+	cancel func()
 	idle   time.Duration
 	timer  *time.Timer
 	// last is when something was last written.
 	last time.Time
 	// failed is set when a write failed; done when the run has returned.
 	failed, done bool
+	// delta holds the delta being written.
+	delta messages.AgentDelta
 }
 
 func (g *guardedSink) arm() {
@@ -198,7 +203,10 @@ func (g *guardedSink) emit(d messages.AgentDelta) {
 	if g.failed || g.done {
 		return
 	}
-	err := g.sink.delta(&d)
+	// The sink reads the delta and keeps no pointer to it, so one field
+	// serves every delta instead of a heap copy each.
+	g.delta = d
+	err := g.sink.delta(&g.delta)
 	if err == nil {
 		err = g.sink.flush()
 	}
