@@ -24,17 +24,18 @@ var (
 )
 
 // Runner holds the runs of one agent actor and runs requests on the
-// caller's goroutine, so that a caller inside the same process, such as an
-// HTTP handler, skips the two mailbox hops and the goroutine of a request
+// caller's goroutine. A caller in the same process, such as an HTTP
+// handler, so skips the two mailbox hops and the goroutine of a request
 // sent as a message. The agent actor that was given the runner (see
-// [WithRunner]) lends it its backend while it runs, and cancels and waits
-// for every run, messaged or not, when it stops.
+// [WithRunner]) lends it its backend while it runs. When the actor stops,
+// it cancels and waits for every run, messaged or not.
 //
 // A Runner is safe for concurrent use. The zero value is not usable; call
 // [NewRunner].
 type Runner struct {
 	mu sync.Mutex
-	// lent is what the running agent lent, nil while none runs.
+	// lent is the backend and loggers of the running agent, nil while
+	// none runs.
 	lent *lent
 	runs map[*run]struct{}
 	byID map[string]*run

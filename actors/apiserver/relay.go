@@ -166,8 +166,8 @@ func (s *server) relayInline(ctx context.Context, req *messages.AgentRequest, si
 // guardedSink serializes the writes of a run's deltas and of the
 // keepalive timer to one sink, and stops both once the run has returned.
 type guardedSink struct {
-	mu     sync.Mutex
-	sink   streamSink
+	mu   sync.Mutex
+	sink streamSink
 	// cancel cancels the run after a failed write.
 	cancel func()
 	idle   time.Duration
