@@ -433,6 +433,11 @@ func TestOpenAIErrorStatus(t *testing.T) {
 			"long message", 400, `{"error":{"message":"` + long + `"}}`,
 			"the upstream returned HTTP 400: " + long[:512],
 		},
+		{
+			"not found", 404, `404 page not found`,
+			"the upstream returned HTTP 404 for /v1/chat/completions; check that " +
+				"agent.base_url (AGENT_BASE_URL) ends with the API's version path, usually /v1",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -141,6 +141,12 @@ func failStatus(reply *messages.AgentReply, resp *http.Response) {
 			message += ": " + text
 		}
 	}
+	if resp.StatusCode == http.StatusNotFound && resp.Request != nil && resp.Request.URL != nil {
+		// A base URL without its /v1 is the usual cause, and the path shows
+		// it without naming the upstream's host.
+		message += " for " + resp.Request.URL.Path + "; check that agent.base_url " +
+			"(AGENT_BASE_URL) ends with the API's version path, usually /v1"
+	}
 	fail(reply, CodeUpstreamError, message, resp.StatusCode)
 }
 

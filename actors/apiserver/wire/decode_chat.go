@@ -133,9 +133,7 @@ func decodeBody(body []byte) (map[string]json.RawMessage, *Error) {
 		return nil, InvalidRequest("", CodeInvalidType, "request body must be a JSON object")
 	}
 	if !validJSON(body) {
-		// Decoding again only to name the error is fine on this path.
-		var fields map[string]json.RawMessage
-		return nil, invalidJSON(unmarshalJSON(body, &fields))
+		return nil, invalidJSON(syntaxError(body))
 	}
 	return splitObject(body), nil
 }

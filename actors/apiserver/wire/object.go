@@ -29,6 +29,12 @@ func splitObject(body []byte) map[string]json.RawMessage {
 	return fields
 }
 
+// syntaxError returns encoding/json's error for the invalid JSON in body,
+// whose message names the problem and its offset.
+func syntaxError(body []byte) error {
+	return json.Unmarshal(body, new(json.RawMessage))
+}
+
 // splitArray returns the elements of the JSON array in raw, which must be
 // valid JSON with an array at its top, as slices of raw.
 func splitArray(raw []byte) []json.RawMessage {
