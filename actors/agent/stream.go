@@ -18,9 +18,9 @@ import (
 // Limits of the SSE reader.
 const (
 	// sseBufferSize is the read buffer of a stream, held for the stream's
-	// life. A chunk event is a few hundred bytes; one read takes up to this
-	// much of what the upstream sent since the last read, and its events go
-	// to the client in one write. A longer line is collected in
+	// life. A chunk event is a few hundred bytes. One read takes up to this
+	// much of what the upstream sent since the last read, so that its events
+	// go to the client in one write. A longer line is collected in
 	// sseReader.line, which grows as needed.
 	sseBufferSize = 4 << 10
 	// maxEventBytes bounds one event's data. A chat completion chunk is a

@@ -9,9 +9,9 @@ const sweepInterval = time.Second
 
 // peekAfter is how long a connection must have been idle before it is
 // peeked at when taken. A server rarely closes a connection this soon
-// after its last response, and a request on one that it did close is sent
-// again on a fresh connection (see RoundTrip), so the peek's system call
-// is saved on connections that go back and forth under load.
+// after its last response. A request on one that it did close goes out
+// again on a fresh connection (see RoundTrip). So connections that go back
+// and forth under load skip the peek's system call.
 const peekAfter = 250 * time.Millisecond
 
 // takeIdle returns the most recently used idle connection to key that is
