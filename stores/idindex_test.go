@@ -104,8 +104,8 @@ func TestIDIndexReplaceKeepsRow(t *testing.T) {
 func TestIDIndexLoadedOnOpen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.db")
 	s := openSQLiteStore(t, path, 10, newTestClock())
-	kept, deleted := newResponse(t, "a"), newResponse(t, "a")
-	put(t, s, kept, deleted)
+	survivor, deleted := newResponse(t, "a"), newResponse(t, "a")
+	put(t, s, survivor, deleted)
 	if err := s.Delete(context.Background(), "a", deleted.ID); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
@@ -117,7 +117,7 @@ func TestIDIndexLoadedOnOpen(t *testing.T) {
 	if n := len(s.ids.seqs); n != 1 {
 		t.Errorf("ids loaded = %d, want 1", n)
 	}
-	mustGet(t, s, "a", kept.ID)
+	mustGet(t, s, "a", survivor.ID)
 	_, err := s.Get(context.Background(), "a", deleted.ID)
 	wantNotFound(t, "Get of a deleted response after reopening", err)
 }

@@ -60,6 +60,6 @@
 //
 // On Restarting, Stopping and Stopped the actor cancels every run, waits
 // up to five seconds for them to return, and closes the backend. The
-// cancelled runs reply "cancelled" to their senders, and a Runner refuses
+// cancelled runs reply "cancelled" to their senders, and a Runner rejects
 // new runs with [ErrNotRunning] until the next incarnation has started.
 package agent

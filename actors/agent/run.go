@@ -27,18 +27,18 @@ func (a *agentActor) startRun(ctx actor.Context, req *messages.AgentRequest) {
 		return
 	}
 	root := ctx.ActorSystem().Root
-	ru, runCtx, l, err := a.runner.begin(context.Background(), req)
+	entry, runCtx, loan, err := a.runner.begin(context.Background(), req)
 	if err != nil {
-		reply := a.refusal(req, err)
+		reply := a.rejection(req, err)
 		root.Send(sender, &reply)
 		return
 	}
-	j := &job{run: ru, lent: l, runner: a.runner, req: req, root: root, sender: sender, started: started}
+	j := &job{run: entry, lent: loan, runner: a.runner, req: req, root: root, sender: sender, started: started}
 	go j.execute(runCtx)
 }
 
-// refusal is the reply to a request that the runner did not start.
-func (a *agentActor) refusal(req *messages.AgentRequest, err error) messages.AgentReply {
+// rejection is the reply to a request that the runner did not start.
+func (a *agentActor) rejection(req *messages.AgentRequest, err error) messages.AgentReply {
 	switch {
 	case a.closed:
 		a.debug("agent request rejected while stopping", req.RequestID)

@@ -74,14 +74,14 @@ type run struct {
 func (r *Runner) Run(ctx context.Context, req *messages.AgentRequest, emit func(messages.AgentDelta),
 ) (messages.AgentReply, error) {
 	started := time.Now()
-	ru, runCtx, l, err := r.begin(ctx, req)
+	entry, runCtx, loan, err := r.begin(ctx, req)
 	if err != nil {
 		return messages.AgentReply{}, err
 	}
-	defer r.end(ru)
-	reply := l.execute(runCtx, req, emit)
+	defer r.end(entry)
+	reply := loan.execute(runCtx, req, emit)
 	reply.RequestID = req.RequestID
-	l.log(req, &reply, started)
+	loan.log(req, &reply, started)
 	return reply, nil
 }
 
@@ -98,36 +98,36 @@ func (r *Runner) begin(parent context.Context, req *messages.AgentRequest,
 		return nil, nil, nil, ErrDuplicateRun
 	}
 	ctx, cancel := runContext(parent, req.Deadline)
-	ru := &run{id: req.RequestID, cancel: cancel, done: make(chan struct{})}
-	r.runs[ru] = struct{}{}
-	if ru.id != "" {
-		r.byID[ru.id] = ru
+	entry := &run{id: req.RequestID, cancel: cancel, done: make(chan struct{})}
+	r.runs[entry] = struct{}{}
+	if entry.id != "" {
+		r.byID[entry.id] = entry
 	}
-	return ru, ctx, r.lent, nil
+	return entry, ctx, r.lent, nil
 }
 
 // end unregisters a run that has returned and releases its context.
-func (r *Runner) end(ru *run) {
+func (r *Runner) end(entry *run) {
 	r.mu.Lock()
-	delete(r.runs, ru)
-	if r.byID[ru.id] == ru {
-		delete(r.byID, ru.id)
+	delete(r.runs, entry)
+	if r.byID[entry.id] == entry {
+		delete(r.byID, entry.id)
 	}
 	r.mu.Unlock()
-	ru.cancel()
-	close(ru.done)
+	entry.cancel()
+	close(entry.done)
 }
 
 // Cancel cancels the run with request id id, if it is in progress, and
 // reports whether it was. The run then returns the code "cancelled".
 func (r *Runner) Cancel(id string) bool {
 	r.mu.Lock()
-	ru := r.byID[id]
+	entry := r.byID[id]
 	r.mu.Unlock()
-	if ru == nil {
+	if entry == nil {
 		return false
 	}
-	ru.cancel()
+	entry.cancel()
 	return true
 }
 
@@ -139,15 +139,16 @@ func (r *Runner) open(backend Backend, logger, failures *zap.Logger) {
 }
 
 // close takes the backend back, so that no run starts any more, cancels
-// every run in progress and returns their request ids and done channels.
+// every run in progress and returns those runs, whose done channels the
+// caller waits on.
 func (r *Runner) close() []*run {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.lent = nil
 	out := make([]*run, 0, len(r.runs))
-	for ru := range r.runs {
-		ru.cancel()
-		out = append(out, ru)
+	for entry := range r.runs {
+		entry.cancel()
+		out = append(out, entry)
 	}
 	return out
 }
@@ -201,7 +202,8 @@ func (l *lent) log(req *messages.AgentRequest, reply *messages.AgentReply, start
 }
 
 // runContext returns the context of a run: parent, bounded by the
-// request's deadline when it has one. The backend adds its own timeout.
+// request's deadline when it has one. The OpenAI backend adds its own
+// timeout only when that ends sooner.
 func runContext(parent context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
 	if deadline.IsZero() {
 		return context.WithCancel(parent)

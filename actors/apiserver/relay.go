@@ -139,8 +139,8 @@ func timeoutReply(requestID string) *messages.AgentReply {
 }
 
 // relayInline runs req through the runner on the handler's goroutine and
-// writes each delta to sink as the backend emits it, flushed at once: the
-// backend already joins the text that reached it in one read. A timer
+// writes each delta to sink as the backend emits it. Each delta is flushed
+// at once, because the backend already joins the text of one read. A timer
 // writes the keepalive comments while the backend waits for the upstream.
 // A client that goes away ends the request's context, which cancels the
 // run; so does a failed write.

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/actorgate/actorgate"
 	"github.com/actorgate/actorgate/actors/apiserver"
 	"github.com/actorgate/actorgate/config"
+	"github.com/actorgate/actorgate/internal/gctarget"
 	"github.com/actorgate/actorgate/messages"
 )
 
@@ -27,13 +27,6 @@ const gatewayName = "actorgate"
 
 // runGateway runs the gateway until SIGTERM or SIGINT, and reloads the
 // configuration on SIGHUP.
-// gcPercent is the garbage collector's target that the binary sets when
-// GOGC is not set. The gateway's live heap is a few megabytes, so Go's
-// default of 100 collects many times a second under load. At 300 the heap
-// may grow to four times the live heap between collections, a few
-// megabytes more, for less collector CPU per request.
-const gcPercent = 300
-
 func runGateway(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	if len(args) > 0 {
 		fmt.Fprintf(stderr, "actorgate run: unexpected arguments %q\n", args)
@@ -45,9 +38,7 @@ func runGateway(args []string, stdout, stderr io.Writer, getenv func(string) str
 		return 2
 	}
 	defer closeLog()
-	if getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
+	gctarget.Set(getenv)
 
 	// Signals are caught before anything starts: a SIGHUP that arrived
 	// between the listener binding and signal.Notify would otherwise end

@@ -7,13 +7,12 @@ import (
 
 // splitObject returns the members of the JSON object in body, which must
 // be valid JSON (checked by the caller) with an object at its top. It
-// decodes as json.Unmarshal into a map[string]json.RawMessage does, with
-// one allocation for the values instead of one per value: they are slices
-// of a single copy of body, so they stay valid when the caller reuses body.
-// A duplicate key keeps its last value.
+// decodes as json.Unmarshal into a map[string]json.RawMessage does, and a
+// duplicate key keeps its last value. The values are slices of one copy of
+// body, so they stay valid when the caller reuses body.
 func splitObject(body []byte) map[string]json.RawMessage {
 	data := bytes.Clone(bytes.TrimSpace(body))
-	fields := make(map[string]json.RawMessage, countMembers(data))
+	fields := make(map[string]json.RawMessage)
 	i := skipSpace(data, 1)
 	for i < len(data) && data[i] != '}' {
 		end := skipString(data, i)
@@ -39,7 +38,7 @@ func syntaxError(body []byte) error {
 // valid JSON with an array at its top, as slices of raw.
 func splitArray(raw []byte) []json.RawMessage {
 	data := bytes.TrimSpace(raw)
-	items := make([]json.RawMessage, 0, countMembers(data))
+	var items []json.RawMessage
 	i := skipSpace(data, 1)
 	for i < len(data) && data[i] != ']' {
 		end := skipValue(data, i)
@@ -50,28 +49,6 @@ func splitArray(raw []byte) []json.RawMessage {
 		}
 	}
 	return items
-}
-
-// countMembers returns the number of members of the object or elements of
-// the array at the start of valid JSON data, as a size hint. It counts the
-// commas at depth one.
-func countMembers(data []byte) int {
-	n, depth := 0, 0
-	for i := 0; i < len(data); i++ {
-		switch data[i] {
-		case '"':
-			i = skipString(data, i) - 1
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-		case ',':
-			if depth == 1 {
-				n++
-			}
-		}
-	}
-	return n + 1
 }
 
 // objectKey returns the text of the string literal raw. A key without

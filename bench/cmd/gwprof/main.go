@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/actorgate/actorgate"
 	"github.com/actorgate/actorgate/config"
+	"github.com/actorgate/actorgate/internal/gctarget"
 )
 
 func main() {
@@ -53,10 +53,8 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// The collector target of "actorgate run" when GOGC is not set.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(300)
-	}
+	// The collector target of "actorgate run".
+	gctarget.Set(os.Getenv)
 
 	cpu, err := os.Create(*cpuPath)
 	if err != nil {
