@@ -99,8 +99,8 @@ type APIServerConfig struct {
 	CORSOrigins []string `yaml:"cors_origins"`
 	// ModelName is the model id /v1/models advertises.
 	ModelName string `yaml:"model_name"`
-	// MaxResponses bounds the stored responses; the least recently used
-	// are evicted beyond it.
+	// MaxResponses bounds the stored responses. A write that would exceed
+	// it evicts the least recently used down to 1% below it.
 	MaxResponses int `yaml:"max_responses"`
 	// DBPath is the responses database; empty means Home/responses.db.
 	DBPath string `yaml:"db_path"`

@@ -124,7 +124,9 @@ type SQLiteResponses struct {
 }
 
 // OpenResponses opens the responses database at path, migrates its schema,
-// and returns a store that keeps at most maxResponses responses.
+// and returns a store that keeps at most maxResponses responses. When a
+// write would exceed the limit, the least recently used responses are
+// evicted down to 1% below it (see evictHeadroomDivisor).
 func OpenResponses(
 	path string, maxResponses int, logger *zap.Logger, opts ...Option,
 ) (*SQLiteResponses, error) {
@@ -393,8 +395,16 @@ func (s *SQLiteResponses) pointConversation(
 	return nil
 }
 
+// evictHeadroomDivisor sets how many rows an eviction frees beyond the
+// excess: max/evictHeadroomDivisor, 1% of the limit. Each eviction rewrites
+// the first pages of the table and of its accessed_at index, so freeing
+// many rows at once costs less per row than freeing a few in every
+// transaction.
+const evictHeadroomDivisor = 100
+
 // evict deletes the least recently used responses beyond the limit, given
-// the number of rows in tx before it, and returns the number after it. The
+// the number of rows in tx before it, and returns the number after it. Once
+// over the limit it also frees max/evictHeadroomDivisor more rows. The
 // foreign key on conversations deletes the names pointing at them.
 func (s *SQLiteResponses) evict(
 	ctx context.Context, tx *txStatements, changes *idChanges, rows int,
@@ -403,6 +413,7 @@ func (s *SQLiteResponses) evict(
 	if excess <= 0 {
 		return rows, nil
 	}
+	excess = min(excess+s.max/evictHeadroomDivisor, rows)
 	evicted, err := s.evictRows(ctx, tx, changes, excess)
 	if err != nil {
 		return 0, classify(fmt.Errorf("evicting %d responses: %w", excess, err))

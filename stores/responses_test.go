@@ -349,18 +349,27 @@ func putMany(t *testing.T, s Responses, n int) []messages.StoredResponse {
 	return rs
 }
 
+// With a limit of 100, an eviction also frees a headroom of one row.
 func testLRUEvictsOldest(t *testing.T, b backend) {
 	s, _, _ := openFresh(t, b, 100)
 	rs := putMany(t, s, 101)
 
-	if n := count(t, s); n != 100 {
-		t.Fatalf("Count = %d, want 100", n)
+	if n := count(t, s); n != 99 {
+		t.Fatalf("Count = %d, want 99 (the limit of 100 less a headroom of 1)", n)
 	}
-	_, err := s.Get(context.Background(), "a", rs[0].ID)
-	wantNotFound(t, "Get of the least recently used", err)
-	for _, r := range rs[1:] {
+	for _, r := range rs[:2] {
+		_, err := s.Get(context.Background(), "a", r.ID)
+		wantNotFound(t, "Get of one of the two least recently used", err)
+	}
+	for _, r := range rs[2:] {
 		mustGet(t, s, "a", r.ID)
 	}
+	// The headroom lets the next write in without an eviction.
+	put(t, s, newResponse(t, "a"))
+	if n := count(t, s); n != 100 {
+		t.Fatalf("Count after one more write = %d, want 100", n)
+	}
+	mustGet(t, s, "a", rs[2].ID)
 }
 
 func testLRURefreshOnRead(t *testing.T, b backend) {
@@ -369,12 +378,15 @@ func testLRURefreshOnRead(t *testing.T, b backend) {
 	mustGet(t, s, "a", rs[0].ID)
 	put(t, s, newResponse(t, "a"))
 
-	if n := count(t, s); n != 100 {
-		t.Fatalf("Count = %d, want 100", n)
+	if n := count(t, s); n != 99 {
+		t.Fatalf("Count = %d, want 99", n)
 	}
 	mustGet(t, s, "a", rs[0].ID)
-	_, err := s.Get(context.Background(), "a", rs[1].ID)
-	wantNotFound(t, "Get of the least recently used after a refresh", err)
+	for _, r := range rs[1:3] {
+		_, err := s.Get(context.Background(), "a", r.ID)
+		wantNotFound(t, "Get of the least recently used after a refresh", err)
+	}
+	mustGet(t, s, "a", rs[3].ID)
 }
 
 func begin(s Responses, session, key, fingerprint string, ttl time.Duration, now time.Time) (messages.BeginIdempotentReply, error) {

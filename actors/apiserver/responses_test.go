@@ -94,16 +94,20 @@ func TestStoreLimitEvictsLeastRecentlyUsed(t *testing.T) {
 		id, _ := a.respond(map[string]any{"input": fmt.Sprint("n", i)})
 		ids = append(ids, id)
 	}
-	// Reading the oldest refreshes it, so the second oldest goes instead.
+	// Reading the oldest refreshes it, so the second and third oldest go
+	// instead: the eviction frees the excess and a headroom of 1% of the
+	// limit.
 	if r := a.call(http.MethodGet, "/v1/responses/"+ids[0], nil); r.status != http.StatusOK {
 		t.Fatalf("get oldest: %d", r.status)
 	}
 	id, _ := a.respond(map[string]any{"input": "n100"})
 	ids = append(ids, id)
-	if r := a.call(http.MethodGet, "/v1/responses/"+ids[1], nil); r.status != http.StatusNotFound {
-		t.Errorf("least recently used response: status = %d, want 404", r.status)
+	for _, i := range []int{1, 2} {
+		if r := a.call(http.MethodGet, "/v1/responses/"+ids[i], nil); r.status != http.StatusNotFound {
+			t.Errorf("least recently used response %d: status = %d, want 404", i, r.status)
+		}
 	}
-	for _, i := range []int{0, 2, 100} {
+	for _, i := range []int{0, 3, 100} {
 		if r := a.call(http.MethodGet, "/v1/responses/"+ids[i], nil); r.status != http.StatusOK {
 			t.Errorf("response %d: status = %d, want 200", i, r.status)
 		}
