@@ -178,6 +178,15 @@ func TestSDKConformance(t *testing.T) {
 		if e := apiError(t, err, http.StatusBadRequest); e.Param != "messages" {
 			t.Errorf("param = %q, want messages", e.Param)
 		}
+		_, err = client.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{
+			Model: "m", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("x")},
+			Temperature: openai.Float(7),
+		})
+		if e := apiError(t, err, http.StatusBadRequest); e.Param != "temperature" ||
+			e.Code != "decimal_above_max_value" {
+			t.Errorf("temperature 7: param %q code %q, want temperature, decimal_above_max_value",
+				e.Param, e.Code)
+		}
 		bad := p.client(option.WithAPIKey("not-the-key-at-all"))
 		_, err = bad.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{
 			Model: "m", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("x")},

@@ -1,6 +1,10 @@
 package wire
 
 import (
+	"bytes"
+	"math"
+	"strconv"
+
 	json "github.com/segmentio/encoding/json"
 
 	"github.com/actorgate/actorgate/messages"
@@ -47,40 +51,57 @@ const (
 	optStop
 )
 
-// optionField is a request field passed through in Options, and its JSON type.
+// optionField is a request field passed through in Options, its JSON type
+// and, for a number, the range of values OpenAI accepts, or nil.
 type optionField struct {
-	name string
-	kind optionKind
+	name  string
+	kind  optionKind
+	valid *valueRange
 }
+
+// valueRange is the inclusive range of a numeric option. An unbounded end
+// is an infinity.
+type valueRange struct {
+	min, max float64
+}
+
+// Ranges of the numeric options, from the OpenAI API reference.
+var (
+	rangeTemperature = &valueRange{0, 2}
+	rangeTopP        = &valueRange{0, 1}
+	rangePenalty     = &valueRange{-2, 2}
+	rangeTokens      = &valueRange{1, math.Inf(1)}
+	rangeTopLogprobs = &valueRange{0, 20}
+)
 
 // chatOptions are the Chat Completions fields passed through in Options.
 // Fields not listed here and not decoded into ChatRequest are ignored.
 // When several options are invalid, the error names the first in this
 // order.
 var chatOptions = []optionField{
-	{"temperature", optNumber},
-	{"top_p", optNumber},
-	{"frequency_penalty", optNumber},
-	{"presence_penalty", optNumber},
-	{"max_tokens", optInteger},
-	{"max_completion_tokens", optInteger},
-	{"seed", optInteger},
-	{"top_logprobs", optInteger},
-	{"logprobs", optBool},
-	{"parallel_tool_calls", optBool},
-	{"user", optString},
-	{"reasoning_effort", optString},
-	{"service_tier", optString},
-	{"safety_identifier", optString},
-	{"prompt_cache_key", optString},
-	{"verbosity", optString},
-	{"stop", optStop},
-	{"logit_bias", optObject},
-	{"metadata", optObject},
-	{"response_format", optObject},
-	{"prediction", optObject},
-	{"web_search_options", optObject},
-	{"modalities", optArray},
+	{"temperature", optNumber, rangeTemperature},
+	{"top_p", optNumber, rangeTopP},
+	{"frequency_penalty", optNumber, rangePenalty},
+	{"presence_penalty", optNumber, rangePenalty},
+	{"max_tokens", optInteger, rangeTokens},
+	{"max_completion_tokens", optInteger, rangeTokens},
+	{"seed", optInteger, nil},
+	{"top_logprobs", optInteger, rangeTopLogprobs},
+	{"logprobs", optBool, nil},
+	{"parallel_tool_calls", optBool, nil},
+	{"user", optString, nil},
+	{"reasoning_effort", optString, nil},
+	{"service_tier", optString, nil},
+	{"safety_identifier", optString, nil},
+	{"prompt_cache_key", optString, nil},
+	{"verbosity", optString, nil},
+	{"stop", optStop, nil},
+	{"logit_bias", optObject, nil},
+	{"metadata", optObject, nil},
+	{"response_format", optObject, nil},
+	{"prediction", optObject, nil},
+	{"web_search_options", optObject, nil},
+	{"modalities", optArray, nil},
 }
 
 // DecodeChatRequest decodes and validates a Chat Completions request body.
@@ -202,11 +223,11 @@ func checkN(raw json.RawMessage) *Error {
 	if isAbsent(raw) {
 		return nil
 	}
-	if e := checkInteger(raw, "n"); e != nil {
+	n, e := checkInteger(raw, "n")
+	if e != nil {
 		return e
 	}
-	var n int64
-	if err := unmarshalJSON(raw, &n); err != nil || n != 1 {
+	if n != 1 {
 		return InvalidRequest("n", CodeUnsupported,
 			"n must be 1; this server returns one choice per request")
 	}
@@ -225,7 +246,7 @@ func collectOptions(fields map[string]json.RawMessage, known []optionField) (
 		if isAbsent(raw) {
 			continue
 		}
-		if e := checkOption(raw, opt.name, opt.kind); e != nil {
+		if e := checkOption(raw, opt); e != nil {
 			return nil, e
 		}
 		if opts == nil {
@@ -236,12 +257,21 @@ func collectOptions(fields map[string]json.RawMessage, known []optionField) (
 	return opts, nil
 }
 
-func checkOption(raw json.RawMessage, param string, kind optionKind) *Error {
-	switch kind {
+func checkOption(raw json.RawMessage, opt optionField) *Error {
+	param := opt.name
+	switch opt.kind {
 	case optNumber:
-		return checkNumber(raw, param)
+		v, e := checkNumber(raw, param)
+		if e != nil {
+			return e
+		}
+		return opt.valid.check(param, raw, v, "decimal")
 	case optInteger:
-		return checkInteger(raw, param)
+		v, e := checkInteger(raw, param)
+		if e != nil {
+			return e
+		}
+		return opt.valid.check(param, raw, float64(v), "integer")
 	case optBool:
 		_, e := optionalBool(raw, param, false)
 		return e
@@ -257,6 +287,35 @@ func checkOption(raw json.RawMessage, param string, kind optionKind) *Error {
 	}
 	return nil
 }
+
+// check rejects a value v outside r with OpenAI's error code for it, such
+// as decimal_above_max_value, where kind is "decimal" or "integer". A nil
+// range accepts every value.
+func (r *valueRange) check(param string, raw json.RawMessage, v float64, kind string) *Error {
+	if r == nil {
+		return nil
+	}
+	got := clip(string(bytes.TrimSpace(raw)))
+	switch {
+	case v < r.min:
+		return InvalidRequest(param, kind+"_below_min_value",
+			"%s is %s, below the minimum of %s; %s", param, got, formatBound(r.min), r.fix())
+	case v > r.max:
+		return InvalidRequest(param, kind+"_above_max_value",
+			"%s is %s, above the maximum of %s; %s", param, got, formatBound(r.max), r.fix())
+	}
+	return nil
+}
+
+// fix returns the advice that names the values a client may send.
+func (r *valueRange) fix() string {
+	if math.IsInf(r.max, 1) {
+		return "send " + formatBound(r.min) + " or more"
+	}
+	return "send a value from " + formatBound(r.min) + " to " + formatBound(r.max)
+}
+
+func formatBound(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 func checkKind(raw json.RawMessage, param string, want byte, typeName string) *Error {
 	if jsonKind(raw) != want {

@@ -613,3 +613,68 @@ func TestDecodeChatRequestClipsEchoedValue(t *testing.T) {
 		t.Errorf("clipped message is not valid UTF-8: %q", e.Message)
 	}
 }
+
+func TestDecodeChatRequestOptionRanges(t *testing.T) {
+	user := `[{"role":"user","content":"hi"}]`
+	cases := []struct {
+		option  string
+		message string
+		code    string
+	}{
+		{
+			`"temperature":7`, "temperature is 7, above the maximum of 2; send a value from 0 to 2",
+			"decimal_above_max_value",
+		},
+		{
+			`"temperature":-0.5`, "temperature is -0.5, below the minimum of 0; send a value from 0 to 2",
+			"decimal_below_min_value",
+		},
+		{
+			`"top_p":1.01`, "top_p is 1.01, above the maximum of 1; send a value from 0 to 1",
+			"decimal_above_max_value",
+		},
+		{`"frequency_penalty":-3`, "frequency_penalty is -3, below the minimum of -2; " +
+			"send a value from -2 to 2", "decimal_below_min_value"},
+		{`"presence_penalty":2.5`, "presence_penalty is 2.5, above the maximum of 2; " +
+			"send a value from -2 to 2", "decimal_above_max_value"},
+		{
+			`"max_tokens":-5`, "max_tokens is -5, below the minimum of 1; send 1 or more",
+			"integer_below_min_value",
+		},
+		{
+			`"max_tokens":0`, "max_tokens is 0, below the minimum of 1; send 1 or more",
+			"integer_below_min_value",
+		},
+		{`"max_completion_tokens":0`, "max_completion_tokens is 0, below the minimum of 1; " +
+			"send 1 or more", "integer_below_min_value"},
+		{`"top_logprobs":21`, "top_logprobs is 21, above the maximum of 20; " +
+			"send a value from 0 to 20", "integer_above_max_value"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.option, func(t *testing.T) {
+			param := tc.option[1 : strings.Index(tc.option[1:], `"`)+1]
+			req, e := DecodeChatRequest([]byte(chatBody(user, tc.option)))
+			if req != nil {
+				t.Errorf("request = %+v, want nil", req)
+			}
+			checkDecodeError(t, decodeErrorCase{tc.option, chatBody(user, tc.option), param, tc.code}, e)
+			if e.Message != tc.message {
+				t.Errorf("message = %q, want %q", e.Message, tc.message)
+			}
+		})
+	}
+}
+
+func TestDecodeChatRequestOptionBoundsAccepted(t *testing.T) {
+	user := `[{"role":"user","content":"hi"}]`
+	body := chatBody(user, `"temperature":2`, `"top_p":0`, `"frequency_penalty":-2`,
+		`"presence_penalty":2`, `"max_tokens":1`, `"max_completion_tokens":1`,
+		`"top_logprobs":0`, `"seed":-7`)
+	req, e := DecodeChatRequest([]byte(body))
+	if e != nil {
+		t.Fatalf("values at the bounds were rejected: %v", e.Message)
+	}
+	if got := string(req.Options["temperature"]); got != "2" {
+		t.Errorf("temperature = %s, want 2 passed through", got)
+	}
+}

@@ -58,14 +58,20 @@ type ResponsesRequest struct {
 // responsesOptions are the Responses API fields passed through unchanged,
 // in the order collectOptions checks them.
 var responsesOptions = []optionField{
-	{"temperature", optNumber},
-	{"top_p", optNumber},
-	{"parallel_tool_calls", optBool},
-	{"user", optString},
-	{"service_tier", optString},
-	{"safety_identifier", optString},
-	{"prompt_cache_key", optString},
+	{"temperature", optNumber, rangeTemperature},
+	{"top_p", optNumber, rangeTopP},
+	{"parallel_tool_calls", optBool, nil},
+	{"user", optString, nil},
+	{"service_tier", optString, nil},
+	{"safety_identifier", optString, nil},
+	{"prompt_cache_key", optString, nil},
 }
+
+// maxOutputTokens is checked as max_output_tokens and passed on as
+// max_tokens. OpenAI rejects values below 16 (integer_below_min_value), but
+// the upstreams behind the gateway, local model servers among them, take
+// any positive count, so the gateway asks only for 1 or more.
+var maxOutputTokens = optionField{"max_output_tokens", optInteger, rangeTokens}
 
 // DecodeResponsesRequest decodes and validates a Responses API request
 // body. Every violation is a 400 whose Param names the field.
@@ -219,7 +225,7 @@ func decodeResponsesOptions(fields map[string]json.RawMessage, req *ResponsesReq
 	}
 
 	if raw := fields["max_output_tokens"]; !isAbsent(raw) {
-		if e := checkInteger(raw, "max_output_tokens"); e != nil {
+		if e := checkOption(raw, maxOutputTokens); e != nil {
 			return e
 		}
 		set("max_tokens", raw)

@@ -182,6 +182,15 @@ func TestDecodeResponsesRequestErrors(t *testing.T) {
 			"max_output_tokens", CodeInvalidType,
 		},
 		{
+			"max_output_tokens zero", respBody(`"x"`, `"max_output_tokens":0`),
+			"max_output_tokens", "integer_below_min_value",
+		},
+		{
+			"temperature too high", respBody(`"x"`, `"temperature":2.5`), "temperature",
+			"decimal_above_max_value",
+		},
+		{"top_p negative", respBody(`"x"`, `"top_p":-1`), "top_p", "decimal_below_min_value"},
+		{
 			"temperature string", respBody(`"x"`, `"temperature":"1"`), "temperature",
 			CodeInvalidType,
 		},

@@ -161,26 +161,29 @@ func optionalBool(raw json.RawMessage, param string, def bool) (bool, *Error) {
 }
 
 // checkNumber checks that raw is a JSON number that fits in a float64, so
-// that every client can parse it when a response echoes it.
-func checkNumber(raw json.RawMessage, param string) *Error {
+// that an upstream can read it, and returns its value.
+func checkNumber(raw json.RawMessage, param string) (float64, *Error) {
 	if jsonKind(raw) != '0' {
-		return InvalidRequest(param, CodeInvalidType, "%s must be a number", param)
+		return 0, InvalidRequest(param, CodeInvalidType, "%s must be a number", param)
 	}
-	if _, err := strconv.ParseFloat(string(bytes.TrimSpace(raw)), 64); err != nil {
-		return InvalidRequest(param, CodeInvalidValue, "%s must be a finite number", param)
+	v, err := strconv.ParseFloat(string(bytes.TrimSpace(raw)), 64)
+	if err != nil {
+		return 0, InvalidRequest(param, CodeInvalidValue, "%s must be a finite number", param)
 	}
-	return nil
+	return v, nil
 }
 
-// checkInteger checks that raw is a JSON integer that fits in an int64.
-func checkInteger(raw json.RawMessage, param string) *Error {
+// checkInteger checks that raw is a JSON integer that fits in an int64,
+// and returns its value.
+func checkInteger(raw json.RawMessage, param string) (int64, *Error) {
 	if jsonKind(raw) != '0' {
-		return InvalidRequest(param, CodeInvalidType, "%s must be an integer", param)
+		return 0, InvalidRequest(param, CodeInvalidType, "%s must be an integer", param)
 	}
-	if _, err := strconv.ParseInt(string(bytes.TrimSpace(raw)), 10, 64); err != nil {
-		return InvalidRequest(param, CodeInvalidType, "%s must be an integer", param)
+	v, err := strconv.ParseInt(string(bytes.TrimSpace(raw)), 10, 64)
+	if err != nil {
+		return 0, InvalidRequest(param, CodeInvalidType, "%s must be an integer", param)
 	}
-	return nil
+	return v, nil
 }
 
 // maxQuoted is the number of bytes of a client's value that an error
