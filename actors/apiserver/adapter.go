@@ -54,8 +54,11 @@ type Adapter struct {
 
 	listener net.Listener
 	http     *http.Server
-	served   chan struct{}
-	closer   *lifecycle.Closer
+	// endRequests cancels the context of every request in flight, with
+	// errServerStopping as the cause.
+	endRequests context.CancelCauseFunc
+	served      chan struct{}
+	closer      *lifecycle.Closer
 	// draining is set when the close should let requests finish.
 	draining bool
 }
@@ -138,7 +141,10 @@ func (a *Adapter) start(ctx actor.Context) {
 	}
 
 	srv := newServer(a.settings, ctx.ActorSystem(), a.env.Agent, storePID, ctx.Parent(), a.log)
+	base, endRequests := context.WithCancelCause(context.Background())
+	a.endRequests = endRequests
 	a.http = &http.Server{
+		BaseContext:       func(net.Listener) context.Context { return base },
 		Handler:           srv.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -171,26 +177,42 @@ func (a *Adapter) serveEnded(ctx actor.Context, msg *serveEnded) {
 	})
 }
 
+// endWait bounds how long the requests still running when the grace
+// period ends may take to write their last event after their context ended.
+const endWait = time.Second
+
 // close releases the listener and the server. When draining it lets the
-// requests in flight run for the grace period first.
+// requests in flight run for the grace period first. Requests still running
+// then are ended through their context, which makes a stream write its
+// closing event (code server_shutting_down) before the connection closes.
 func (a *Adapter) close() error {
 	if a.http == nil {
 		return nil
 	}
 	var err error
 	if a.draining && a.settings.Grace > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), a.settings.Grace)
-		err = a.http.Shutdown(ctx)
-		cancel()
+		err = a.shutdown(a.settings.Grace)
 		if err != nil {
-			a.log.Warn("grace period over; closing connections still open",
+			a.log.Warn("grace period over; ending the requests still running",
 				zap.Duration("grace", a.settings.Grace))
 		}
+	}
+	a.endRequests(errServerStopping)
+	if err != nil && a.shutdown(endWait) != nil {
+		a.log.Warn("closing connections still open", zap.Duration("wait", endWait))
 	}
 	closeErr := a.http.Close()
 	<-a.served
 	a.log.Info("api server stopped")
 	return errors.Join(err, closeErr)
+}
+
+// shutdown stops accepting requests and waits up to d for those in flight
+// to finish.
+func (a *Adapter) shutdown(d time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return a.http.Shutdown(ctx)
 }
 
 // listenError types a failure to bind: a port in use is fatal, because a

@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"time"
@@ -110,6 +111,7 @@ func (s *server) runAgent(ctx context.Context, req *messages.AgentRequest) (*mes
 		if err != nil {
 			return nil, runError(err)
 		}
+		markStopping(ctx, &reply)
 		return &reply, nil
 	}
 	if s.agent == nil {
@@ -132,7 +134,32 @@ func (s *server) runAgent(ctx context.Context, req *messages.AgentRequest) (*mes
 	if !ok {
 		return nil, errUnavailable("the agent returned no reply")
 	}
-	return ownReply(reply), nil
+	own := ownReply(reply)
+	markStopping(ctx, own)
+	return own, nil
+}
+
+// stopping reports whether ctx ended because the server is shutting down.
+func stopping(ctx context.Context) bool {
+	return ctx.Err() != nil && errors.Is(context.Cause(ctx), errServerStopping)
+}
+
+// markStopping replaces the error of a run that failed because the server
+// ended its request with stoppedError, whose message asks the client to
+// send the request again.
+func markStopping(ctx context.Context, reply *messages.AgentReply) {
+	if reply.Err != nil && stopping(ctx) {
+		reply.Err = stoppedError()
+	}
+}
+
+// stoppedError is the error of a run that the server ended because it is
+// shutting down.
+func stoppedError() *messages.AgentError {
+	return &messages.AgentError{
+		Code:    codeShuttingDown,
+		Message: "the server is shutting down and ended this run; send the request again",
+	}
 }
 
 // ownReply returns a copy of an agent reply that the handler may change.
@@ -145,11 +172,16 @@ func ownReply(r *messages.AgentReply) *messages.AgentReply {
 }
 
 // incompleteError maps a failed run that produced nothing to 502 (504 for
-// a timeout) with the code agent_incomplete. A run that produced some
+// a timeout) with the code agent_incomplete, or to 503 server_shutting_down
+// when the server ended the run. A run that produced some
 // text or a tool call gets a 200 response with its finish reason instead.
 func incompleteError(reply *messages.AgentReply) *wire.Error {
 	if reply.Err == nil || reply.Text != "" || len(reply.ToolCalls) > 0 {
 		return nil
+	}
+	if reply.Err.Code == codeShuttingDown {
+		return wire.NewError(http.StatusServiceUnavailable, wire.TypeServer, "", codeShuttingDown,
+			"%s", reply.Err.Message)
 	}
 	status := http.StatusBadGateway
 	if reply.Err.Code == agent.CodeUpstreamTimeout {

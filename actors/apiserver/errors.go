@@ -15,6 +15,10 @@ const (
 // serving without being asked to.
 var ErrServeStopped = errors.New("http server stopped serving")
 
+// errServerStopping is the cause with which the adapter ends the contexts
+// of the requests still running when its grace period is over.
+var errServerStopping = errors.New("the server is shutting down")
+
 // Codes of the OpenAI error envelopes this server writes, the "code"
 // field. The wire package adds the codes of request validation.
 const (
@@ -27,6 +31,7 @@ const (
 	codeIdempotencyConflict   = "idempotency_key_conflict"
 	codeIdempotencyKeyInUse   = "idempotency_key_in_use"
 	codeAgentIncomplete       = "agent_incomplete"
+	codeShuttingDown          = "server_shutting_down"
 	codeUnknownRoute          = "unknown_route"
 	codeMethodNotAllowed      = "method_not_allowed"
 	codeMalformedHTTPRequest  = "malformed_http_request"

@@ -98,6 +98,12 @@ func (s *server) relay(ctx context.Context, req *messages.AgentRequest, sink str
 			timer.Reset(time.Until(earliest(keepaliveAt, deadline)))
 		case <-ctx.Done():
 			s.cancelRun(req.RequestID)
+			if stopping(ctx) {
+				sink.finish(&messages.AgentReply{
+					RequestID: req.RequestID, FinishReason: messages.FinishError, Err: stoppedError(),
+				})
+				return
+			}
 			sink.abandon()
 			return
 		}
@@ -143,7 +149,8 @@ func timeoutReply(requestID string) *messages.AgentReply {
 // at once, because the backend already joins the text of one read. A timer
 // writes the keepalive comments while the backend waits for the upstream.
 // A client that goes away ends the request's context, which cancels the
-// run; so does a failed write.
+// run; so does a failed write. When the server ended the context because
+// it is shutting down, the stream gets its closing events instead.
 func (s *server) relayInline(ctx context.Context, req *messages.AgentRequest, sink streamSink) {
 	runner := s.settings.Runner
 	g := &guardedSink{
@@ -153,10 +160,13 @@ func (s *server) relayInline(ctx context.Context, req *messages.AgentRequest, si
 	g.arm()
 	reply, err := runner.Run(ctx, req, g.emit)
 	writeFailed := g.disarm()
+	if !writeFailed {
+		markStopping(ctx, &reply)
+	}
 	switch {
 	case err != nil:
 		sink.reject(runError(err))
-	case reply.Err != nil && (writeFailed || ctx.Err() != nil):
+	case reply.Err != nil && (writeFailed || ctx.Err() != nil && !stopping(ctx)):
 		sink.abandon()
 	default:
 		sink.finish(&reply)
