@@ -17,11 +17,16 @@ import (
 
 // Limits of the SSE reader.
 const (
-	// sseBufferSize is the read buffer of a stream, held for the stream's
-	// life. A chunk event is a few hundred bytes. One read takes up to this
-	// much of what the upstream sent since the last read, so that its events
-	// go to the client in one write. A longer line is collected in
-	// sseReader.line, which grows as needed.
+	// sseBufferSize is the size of a stream's read buffer. A chunk event is
+	// a few hundred bytes. One read takes up to this much of what the
+	// upstream sent since the last read, so that its events go to the
+	// client in one write. A longer line is collected in sseReader.line,
+	// which grows as needed. The buffer comes from sseBufferPool. When the
+	// body is a readableWaiter, as h1's response body is, the buffer goes
+	// back to the pool whenever it is empty and the stream waits for the
+	// upstream. A stream spends most of its time waiting for the next
+	// token, and has no read buffer then. A stream on another body keeps
+	// its buffer until it ends.
 	sseBufferSize = 4 << 10
 	// maxEventBytes bounds one event's data. A chat completion chunk is a
 	// few hundred bytes, so a larger event means a broken upstream.
@@ -35,16 +40,28 @@ var doneMarker = []byte("[DONE]")
 // before any finish_reason, so the answer may be incomplete.
 var errStreamEnded = errors.New("the upstream stream ended before [DONE] or a finish_reason")
 
-var sseReaderPool = sync.Pool{New: func() any {
-	return &sseReader{br: bufio.NewReaderSize(nil, sseBufferSize)}
-}}
+var (
+	sseReaderPool = sync.Pool{New: func() any { return new(sseReader) }}
+	sseBufferPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, sseBufferSize) }}
+)
+
+// readableWaiter is a response body that can wait until Read has data
+// without a read buffer from its caller, as h1's response body does.
+// WaitReadable returns the error that the next Read would return, or nil.
+type readableWaiter interface {
+	WaitReadable() error
+}
 
 // sseReader reads the data of server-sent events, following the
 // text/event-stream format: data lines of one event are joined with "\n"
 // and the event ends at a blank line. Comments and fields other than data
 // (event, id, retry) are skipped.
 type sseReader struct {
-	br *bufio.Reader
+	body io.Reader
+	// waiter is body when it is a readableWaiter. br is then nil while
+	// the stream waits for the upstream with an empty buffer.
+	waiter readableWaiter
+	br     *bufio.Reader
 	// line collects a line longer than the bufio buffer.
 	line []byte
 	data []byte
@@ -52,12 +69,17 @@ type sseReader struct {
 
 func acquireSSEReader(r io.Reader) *sseReader {
 	s := sseReaderPool.Get().(*sseReader)
-	s.br.Reset(r)
+	s.body = r
+	s.waiter, _ = r.(readableWaiter)
+	if s.waiter == nil {
+		s.takeBuffer()
+	}
 	return s
 }
 
 func (s *sseReader) release() {
-	s.br.Reset(nil)
+	s.putBuffer()
+	s.body, s.waiter = nil, nil
 	if cap(s.line) > maxPooledBody || cap(s.data) > maxPooledBody {
 		return
 	}
@@ -65,9 +87,44 @@ func (s *sseReader) release() {
 	sseReaderPool.Put(s)
 }
 
+// takeBuffer gives the reader a read buffer on body unless it has one.
+func (s *sseReader) takeBuffer() {
+	if s.br == nil {
+		s.br = sseBufferPool.Get().(*bufio.Reader)
+		s.br.Reset(s.body)
+	}
+}
+
+// putBuffer returns the read buffer to its pool and drops the bytes it
+// contains.
+func (s *sseReader) putBuffer() {
+	if s.br != nil {
+		s.br.Reset(nil)
+		sseBufferPool.Put(s.br)
+		s.br = nil
+	}
+}
+
+// readSlice returns the next line, or part of it, as bufio's ReadSlice
+// does. When the buffer is empty and body is a readableWaiter, the buffer
+// goes back to its pool until the body has data.
+func (s *sseReader) readSlice() ([]byte, error) {
+	if s.waiter != nil && (s.br == nil || s.br.Buffered() == 0) {
+		s.putBuffer()
+		if err := s.waiter.WaitReadable(); err != nil {
+			return nil, err
+		}
+	}
+	s.takeBuffer()
+	return s.br.ReadSlice('\n')
+}
+
 // eventBuffered reports whether the read buffer holds the end of another
 // event, so that next can return it without waiting for the upstream.
 func (s *sseReader) eventBuffered() bool {
+	if s.br == nil {
+		return false
+	}
 	buffered, _ := s.br.Peek(s.br.Buffered())
 	return bytes.Contains(buffered, []byte("\n\n")) || bytes.Contains(buffered, []byte("\n\r\n"))
 }
@@ -113,7 +170,7 @@ func (s *sseReader) next() ([]byte, error) {
 // readLine returns the next line without its line ending. A last line
 // without a line ending is returned before io.EOF.
 func (s *sseReader) readLine() ([]byte, error) {
-	line, err := s.br.ReadSlice('\n')
+	line, err := s.readSlice()
 	if err == nil || (errors.Is(err, io.EOF) && len(line) > 0) {
 		return trimLineEnd(line), nil
 	}
@@ -123,7 +180,7 @@ func (s *sseReader) readLine() ([]byte, error) {
 
 	s.line = append(s.line[:0], line...)
 	for {
-		line, err = s.br.ReadSlice('\n')
+		line, err = s.readSlice()
 		s.line = append(s.line, line...)
 		if len(s.line) > maxEventBytes {
 			return nil, fmt.Errorf("%w: a line is longer than %d bytes", ErrMalformedStream, maxEventBytes)

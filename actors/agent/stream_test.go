@@ -102,3 +102,103 @@ func TestSSEReaderReadError(t *testing.T) {
 		t.Errorf("events = %q, want only the complete event a", got)
 	}
 }
+
+// waitingBody is a body with WaitReadable, as h1's response body has. It
+// returns pieces one Read at a time and counts the waits during which the
+// SSE reader held its read buffer.
+type waitingBody struct {
+	pieces []string
+	err    error // returned once the pieces are read, io.EOF when nil
+	sse    *sseReader
+	waits  int
+	// heldWaits counts the waits during which the reader had a buffer.
+	heldWaits int
+}
+
+func (b *waitingBody) WaitReadable() error {
+	b.waits++
+	if b.sse.br != nil {
+		b.heldWaits++
+	}
+	if len(b.pieces) == 0 {
+		return b.end()
+	}
+	return nil
+}
+
+func (b *waitingBody) Read(p []byte) (int, error) {
+	if len(b.pieces) == 0 {
+		return 0, b.end()
+	}
+	n := copy(p, b.pieces[0])
+	if b.pieces[0] = b.pieces[0][n:]; b.pieces[0] == "" {
+		b.pieces = b.pieces[1:]
+	}
+	return n, nil
+}
+
+func (b *waitingBody) end() error {
+	if b.err != nil {
+		return b.err
+	}
+	return io.EOF
+}
+
+func TestSSEReaderReleasesBufferWhileWaiting(t *testing.T) {
+	long := strings.Repeat("x", 3*sseBufferSize)
+	broken := errors.New("connection reset")
+	tests := []struct {
+		name    string
+		pieces  []string
+		err     error
+		want    []string
+		wantErr error
+	}{
+		{"one event per piece", []string{"data: a\n\n", "data: b\n\n"}, nil, []string{"a", "b"}, io.EOF},
+		{
+			"events split across pieces",
+			[]string{"da", "ta: a\n", "\ndata: b\n\nda", "ta: c\n\n"},
+			nil,
+			[]string{"a", "b", "c"},
+			io.EOF,
+		},
+		{
+			"line longer than the buffer",
+			[]string{"data: " + long[:5000], long[5000:] + "\n\n"},
+			nil,
+			[]string{long},
+			io.EOF,
+		},
+		{"error from the wait", []string{"data: a\n\n"}, broken, []string{"a"}, broken},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := &waitingBody{pieces: tt.pieces, err: tt.err}
+			sse := acquireSSEReader(body)
+			body.sse = sse
+			var got []string
+			var err error
+			for err == nil {
+				var data []byte
+				if data, err = sse.next(); err == nil {
+					got = append(got, string(data))
+				}
+			}
+			sse.release()
+
+			if !errors.Is(err, tt.wantErr) {
+				t.Errorf("stream ended with %v, want %v", err, tt.wantErr)
+			}
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") || len(got) != len(tt.want) {
+				t.Errorf("events = %.40q, want %.40q", got, tt.want)
+			}
+			if body.waits == 0 {
+				t.Error("the reader never called WaitReadable")
+			}
+			if body.heldWaits != 0 {
+				t.Errorf("the reader held its buffer during %d of %d waits, want none",
+					body.heldWaits, body.waits)
+			}
+		})
+	}
+}

@@ -18,8 +18,40 @@
 // for each open stream, two goroutine stacks and a 4 KiB read buffer and
 // write buffer. BenchmarkRoundTrip measures
 // the CPU time per request of both transports side by side (metric
-// cpu-ns/op). This package keeps one read buffer per connection and no
-// goroutine.
+// cpu-ns/op). This package keeps no goroutine per connection, and a
+// connection that waits for the server with nothing left to read has no
+// read buffer.
+//
+// # Read buffers
+//
+// Read buffers of Config.ReadBufferSize bytes come from a pool of the
+// Transport. A connection takes one when bytes arrive and gives it back
+// when it is empty and more bytes are needed, so a stream that waits for
+// its next event, and a connection in the idle pool, have no buffer. On a
+// *net.TCPConn or *net.UnixConn, on Linux, macOS and the BSDs, the wait
+// runs through syscall.RawConn.Read
+// with a function that takes a buffer, reads into it without blocking and
+// gives it back when no byte was ready. That is the read(2) sequence of
+// net.Conn.Read: one call when bytes are ready, and one more before
+// waiting when none are. Deadlines, and so cancellation and
+// ResponseHeaderTimeout, end this wait as they end net.Conn.Read, with the
+// same errors. Other connections keep their buffer while they wait. A
+// chunk-size line or CRLF that arrives in pieces is also waited for with
+// the buffer held.
+//
+// A response body also has a WaitReadable method, which blocks until Read
+// can return data, the end or an error without waiting for the server.
+// A caller that reads the body through a buffer of its own, as the agent's
+// SSE reader does, can give that buffer back, call WaitReadable, and take
+// a buffer again only once data is there. Body bytes go straight from the
+// network into the caller's slice when it is at least as large as a read
+// buffer and the connection's buffer is empty, as with bufio.Reader.
+//
+// Chunked bodies are decoded by this package. The decoder accepts and
+// rejects the same bytes as net/http's (httputil.NewChunkedReader, Go
+// 1.26) with the same messages, including its 4096-byte chunk-size line
+// limit, which FuzzChunkedReader checks. Unlike net/http's, it keeps no
+// *bufio.Reader of its own, so the connection can give its buffer back.
 //
 // # Connections
 //

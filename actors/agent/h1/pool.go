@@ -38,13 +38,15 @@ func (t *Transport) takeIdle(key string) *conn {
 	}
 }
 
-// putIdle adds c to the idle pool, or closes it when the pool is full or
-// the server sent bytes that belong to no request.
+// putIdle adds c to the idle pool without a read buffer, or closes it
+// when the pool is full or the server sent bytes that belong to no
+// request.
 func (t *Transport) putIdle(c *conn) {
-	if c.br.Buffered() > 0 {
+	if c.buffered() > 0 {
 		c.close()
 		return
 	}
+	c.putReader()
 	c.reused = true
 	c.idleAt = time.Now()
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"net/http/httputil"
 	"net/textproto"
 	"os"
 	"strconv"
@@ -47,6 +46,9 @@ func (t *Transport) readHead(c *conn) (*http.Response, error) {
 
 // readOneHead reads one status line and the header section after it.
 func readOneHead(c *conn) (*http.Response, error) {
+	if err := c.await(); err != nil {
+		return nil, headError("status line", err)
+	}
 	line, err := c.tp.ReadLine()
 	if err != nil {
 		return nil, headError("status line", err)
@@ -147,7 +149,8 @@ func (t *Transport) attachBody(
 		resp.Header.Del("Content-Length")
 		resp.TransferEncoding = []string{"chunked"}
 		resp.ContentLength = -1
-		b.chunks = httputil.NewChunkedReader(c.br)
+		b.chunked = true
+		b.chunks.c = c
 	case len(lengths) > 0:
 		n, err := parseContentLength(lengths)
 		if err != nil {
@@ -180,6 +183,9 @@ func (t *Transport) attachNoBody(
 		}
 	}
 	resp.Body = http.NoBody
+	if resp.Close {
+		c.putReader()
+	}
 	t.release(c, stop, !resp.Close)
 	return nil
 }

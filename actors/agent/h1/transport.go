@@ -1,6 +1,7 @@
 package h1
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -56,12 +57,15 @@ type Config struct {
 	// after the request is written. Zero or negative means no limit.
 	ResponseHeaderTimeout time.Duration
 
-	// ReadBufferSize is the size in bytes of each connection's read buffer.
-	// Default 4096, minimum 256.
+	// ReadBufferSize is the size in bytes of the read buffers. A
+	// connection takes one when response bytes arrive and gives it back
+	// before it waits for more. Default 4096, minimum 256.
 	ReadBufferSize int
 
 	// Dial opens connections. Nil uses a net.Dialer with KeepAlive.
-	// DialTimeout applies to the context passed to it.
+	// DialTimeout applies to the context passed to it. A connection that
+	// is not a *net.TCPConn or *net.UnixConn keeps its read buffer while it
+	// waits for the server.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
@@ -72,6 +76,9 @@ type Config struct {
 type Transport struct {
 	cfg  Config
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// readers contains the *bufio.Reader read buffers that connections
+	// take when bytes arrive and give back once they are empty.
+	readers readerPool
 
 	mu        sync.Mutex
 	idle      map[string][]*conn // by "host:port", most recently used last
@@ -102,6 +109,8 @@ func New(cfg Config) *Transport {
 	}
 	cfg.ReadBufferSize = max(cfg.ReadBufferSize, 256)
 	t := &Transport{cfg: cfg, dial: cfg.Dial, idle: make(map[string][]*conn)}
+	size := cfg.ReadBufferSize
+	t.readers = &sync.Pool{New: func() any { return bufio.NewReaderSize(nil, size) }}
 	if t.dial == nil {
 		d := &net.Dialer{KeepAlive: cfg.KeepAlive}
 		t.dial = d.DialContext
@@ -197,7 +206,7 @@ func (t *Transport) dialConn(ctx context.Context, addr string) (*conn, error) {
 		}
 		return nil, fmt.Errorf("h1: dialing %s: %w", addr, err)
 	}
-	return newConn(nc, addr, t.cfg.ReadBufferSize), nil
+	return newConn(nc, addr, t.readers, t.cfg.ReadBufferSize), nil
 }
 
 // exchange writes wire on c and reads the response head. On success the
@@ -230,6 +239,7 @@ func (t *Transport) abandon(
 		stop()
 	}
 	c.close()
+	c.putReader()
 	err = c.explain(ctx, op, err)
 	if retry {
 		return &staleConnError{err: err}
