@@ -93,6 +93,9 @@ type AgentDelta struct {
 	RequestID string
 	Text      string
 	ToolCalls []ToolCallDelta
+	// Model is the model that produces the reply, as the upstream named
+	// it so far, or empty when the backend does not know it.
+	Model string
 }
 
 // AgentReply is the final answer of an agent run.

@@ -133,6 +133,9 @@ func TestOpenAIStreamDeltas(t *testing.T) {
 		if d.RequestID != "req-1" {
 			t.Errorf("delta request id = %q, want req-1", d.RequestID)
 		}
+		if d.Model != "up-model" {
+			t.Errorf("delta model = %q, want up-model from the upstream's chunks", d.Model)
+		}
 	}
 	// Events that arrive in one read may be joined into one delta.
 	if strings.Join(texts, "") != "Hello world" {

@@ -378,7 +378,7 @@ func (st *streamState) handleChoice(c *wireChunkChoice) {
 	}
 	st.emit(messages.AgentDelta{
 		RequestID: st.reply.RequestID, Text: c.Delta.Content,
-		ToolCalls: deltas,
+		ToolCalls: deltas, Model: st.reply.Model,
 	})
 }
 
@@ -389,7 +389,9 @@ func (st *streamState) flushText() {
 	if st.pending.Len() == 0 || st.emit == nil {
 		return
 	}
-	st.emit(messages.AgentDelta{RequestID: st.reply.RequestID, Text: st.pending.String()})
+	st.emit(messages.AgentDelta{
+		RequestID: st.reply.RequestID, Text: st.pending.String(), Model: st.reply.Model,
+	})
 	st.pending.Reset()
 }
 

@@ -54,6 +54,15 @@ type chatStream struct {
 
 var _ streamSink = (*chatStream)(nil)
 
+// useModel makes the chunks name model, the one the upstream reported,
+// instead of the requested one. Only the first chunk may change it, so that
+// every chunk of a stream names the same model, as OpenAI's do.
+func (st *chatStream) useModel(model string) {
+	if model != "" && !st.started {
+		st.model = model
+	}
+}
+
 // begin writes the role chunk that opens every stream.
 func (st *chatStream) begin() error {
 	if st.started {
@@ -82,6 +91,7 @@ func (st *chatStream) delta(d *messages.AgentDelta) error {
 	if d.Text == "" && len(d.ToolCalls) == 0 {
 		return nil
 	}
+	st.useModel(d.Model)
 	if err := st.begin(); err != nil {
 		return err
 	}
@@ -108,6 +118,7 @@ func (st *chatStream) finish(reply *messages.AgentReply) {
 // writeEnd writes what the reply has beyond the streamed chunks, then the
 // finish chunk, the usage chunk when asked for, and [DONE].
 func (st *chatStream) writeEnd(reply *messages.AgentReply) error {
+	st.useModel(reply.Model)
 	if err := st.begin(); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package apiserver_test
 
 import (
+	"context"
 	"net/http"
 	"reflect"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/actorgate/actorgate/config"
+	"github.com/actorgate/actorgate/messages"
 )
 
 func chatBody(text string, extra ...any) map[string]any {
@@ -354,5 +356,36 @@ func TestChatRejectsBadInput(t *testing.T) {
 		if r := a.call(http.MethodPost, "/v1/chat/completions", image(url)); r.status != http.StatusOK {
 			t.Errorf("image %q: status = %d: %s", url, r.status, r.body)
 		}
+	}
+}
+
+func TestStreamChunksNameUpstreamModel(t *testing.T) {
+	b := &scriptedBackend{answer: func(_ context.Context, req *messages.AgentRequest,
+		emit func(messages.AgentDelta),
+	) messages.AgentReply {
+		emit(messages.AgentDelta{RequestID: req.RequestID, Text: "hi", Model: "up-model-7"})
+		return messages.AgentReply{
+			RequestID: req.RequestID, Text: "hi", FinishReason: messages.FinishStop,
+			Model: "up-model-7",
+		}
+	}}
+	a := startAPIWith(t, nil, b.option())
+	r := a.call(http.MethodPost, "/v1/chat/completions", map[string]any{
+		"model": "asked-model", "stream": true,
+		"messages": []map[string]any{{"role": "user", "content": "x"}},
+	})
+	chunks := 0
+	for line := range strings.SplitSeq(string(r.body), "\n") {
+		data, ok := strings.CutPrefix(line, "data: ")
+		if !ok || data == "[DONE]" {
+			continue
+		}
+		chunks++
+		if !strings.Contains(data, `"model":"up-model-7"`) {
+			t.Errorf("chunk does not name the upstream's model: %s", data)
+		}
+	}
+	if chunks < 3 {
+		t.Errorf("chunks = %d, want the role, content and finish chunks: %s", chunks, r.body)
 	}
 }
