@@ -103,7 +103,12 @@ func (s *server) resolveTurn(ctx context.Context, req *wire.ResponsesRequest, se
 	instructions := req.Instructions
 	if prev != nil {
 		t.threadKey, _ = wire.ParseResponseID(prev.ID)
-		if len(prev.History) > 0 {
+		switch {
+		case req.HasConversationHistory:
+			// The client's history replaces the stored one, and the turn
+			// stays in the stored response's thread.
+			t.history = req.ConversationHistory
+		case len(prev.History) > 0:
 			if err := json.Unmarshal(prev.History, &t.history); err != nil {
 				return nil, errInternal(err)
 			}

@@ -168,15 +168,25 @@ func TestInstructionsInheritedAlongChain(t *testing.T) {
 	}
 }
 
+// An explicit conversation_history replaces the stored history of the
+// chain, and the new response stays in the chain's thread.
 func TestHistoryWithPreviousKeepsChain(t *testing.T) {
 	a := startAPI(t, nil)
 	id, _ := a.respond(map[string]any{"input": "stored turn"})
-	_, text := a.respond(map[string]any{
+	next, text := a.respond(map[string]any{
 		"input": "next", "previous_response_id": id,
-		"conversation_history": []any{map[string]any{"role": "user", "content": "other"}},
+		"conversation_history": []any{
+			map[string]any{"role": "user", "content": "other"},
+			map[string]any{"role": "assistant", "content": "ok"},
+			map[string]any{"role": "user", "content": "more"},
+		},
 	})
-	if text != "turn 2: next" {
-		t.Errorf("text = %q, want the stored chain kept", text)
+	if text != "turn 3: next" {
+		t.Errorf("text = %q, want turn 3 from the two user turns of the sent history", text)
+	}
+	// A response id is resp_, the 16-hex thread key, then random digits.
+	if thread := id[:len("resp_")+16]; !strings.HasPrefix(next, thread) {
+		t.Errorf("id = %s, want it in the thread of %s", next, id)
 	}
 }
 
