@@ -91,9 +91,11 @@ type InitResult struct {
 // Init prepares the data folder on first run. When home does not exist,
 // Init creates it with mode 0700 and writes a .env file with mode 0600
 // that sets API_SERVER_KEY to a new random key (32 bytes from crypto/rand,
-// base64url without padding). When home already exists, Init changes
-// nothing and returns Created false. Init never overwrites a file, and it
-// returns neither the key nor anything derived from it.
+// base64url without padding). An existing but empty folder, such as one
+// from mktemp -d or a service manager, gets the same .env file. When home
+// already contains anything, Init changes nothing and returns Created false.
+// Init never overwrites a file, and it returns neither the key nor
+// anything derived from it.
 func Init(home string) (InitResult, error) {
 	return initHome(home, writeEnvFile)
 }
@@ -108,8 +110,11 @@ func initHome(home string, writeEnv func(path string) error) (InitResult, error)
 	res := InitResult{Home: home, EnvPath: filepath.Join(home, EnvFileName)}
 
 	created, err := makeHome(home)
-	if err != nil || !created {
+	if err != nil {
 		return res, err
+	}
+	if !created {
+		return initEmptyHome(res, writeEnv)
 	}
 
 	if err := writeEnv(res.EnvPath); err != nil {
@@ -121,6 +126,27 @@ func initHome(home string, writeEnv func(path string) error) (InitResult, error)
 	}
 	res.Created = true
 
+	return res, nil
+}
+
+// initEmptyHome writes the .env file into an existing folder that is
+// empty. Of two processes starting at once, the one whose exclusive
+// create fails finds the folder set up and returns Created false.
+func initEmptyHome(res InitResult, writeEnv func(path string) error) (InitResult, error) {
+	entries, err := os.ReadDir(res.Home)
+	if err != nil {
+		return res, fmt.Errorf("%w: %w", ErrInit, err)
+	}
+	if len(entries) > 0 {
+		return res, nil
+	}
+	if err := writeEnv(res.EnvPath); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return res, nil
+		}
+		return res, err
+	}
+	res.Created = true
 	return res, nil
 }
 

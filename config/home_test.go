@@ -132,19 +132,49 @@ func requireMode(t *testing.T, path string, want os.FileMode) {
 	}
 }
 
+func TestInitFillsEmptyHome(t *testing.T) {
+	home := t.TempDir()
+	envPath := filepath.Join(home, EnvFileName)
+
+	res, err := Init(home)
+	if err != nil {
+		t.Fatalf("Init: %v", err)
+	}
+	if !res.Created {
+		t.Errorf("Created = false for an empty folder")
+	}
+	data, err := os.ReadFile(envPath)
+	if err != nil {
+		t.Fatalf("no .env in the empty folder: %v", err)
+	}
+	if !strings.Contains(string(data), "API_SERVER_KEY=") {
+		t.Errorf(".env = %q, want an API_SERVER_KEY line", data)
+	}
+	info, err := os.Stat(envPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode := info.Mode().Perm(); mode != 0o600 {
+		t.Errorf(".env mode = %o, want 600", mode)
+	}
+}
+
 func TestInitLeavesExistingHome(t *testing.T) {
 	home := t.TempDir()
 	envPath := filepath.Join(home, EnvFileName)
+	if err := os.WriteFile(filepath.Join(home, "config.yaml"), []byte("{}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	first, err := Init(home)
 	if err != nil {
 		t.Fatalf("Init: %v", err)
 	}
 	if first.Created {
-		t.Errorf("Created = true for an existing folder")
+		t.Errorf("Created = true for a folder that contains a file")
 	}
 	if _, err := os.Stat(envPath); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("Init wrote %s in an existing folder", envPath)
+		t.Errorf("Init wrote %s in a folder that contains a file", envPath)
 	}
 
 	if err := os.WriteFile(envPath, []byte("API_SERVER_KEY=mine\n"), 0o600); err != nil {

@@ -23,7 +23,8 @@ Usage:
 
 The data folder is $ACTORGATE_HOME, or ~/.actorgate when it is not set. It
 holds config.yaml, .env and the databases. On the first run the folder is
-created with a new random API key in its .env file.
+created, or used when it exists and is empty, with a new random API key in
+its .env file.
 
 Environment: ACTORGATE_LOG_LEVEL (debug, info, warn, error; default info),
 ACTORGATE_LOG_FORMAT (console or json; default console), and the settings
