@@ -43,14 +43,15 @@ func startHeld(t *testing.T, text string) (*api, chan struct{}) {
 	return a, started
 }
 
-func TestShutdownEndsStreamWithClosingEvents(t *testing.T) {
-	a, started := startHeld(t, "partial ")
+// sendDuringClose sends body to path, stops the gateway once the backend
+// holds the run, and returns what the client received.
+func sendDuringClose(t *testing.T, a *api, started <-chan struct{}, path string,
+	body map[string]any,
+) result {
+	t.Helper()
 	done := make(chan result, 1)
 	go func() {
-		r, err := a.send(http.MethodPost, "/v1/chat/completions", map[string]any{
-			"model": "m", "stream": true,
-			"messages": []map[string]any{{"role": "user", "content": "hi"}},
-		})
+		r, err := a.send(http.MethodPost, path, body)
 		if err != nil {
 			t.Error(err)
 		}
@@ -58,8 +59,15 @@ func TestShutdownEndsStreamWithClosingEvents(t *testing.T) {
 	}()
 	<-started
 	a.close()
+	return <-done
+}
 
-	r := <-done
+func TestShutdownEndsStreamWithClosingEvents(t *testing.T) {
+	a, started := startHeld(t, "partial ")
+	r := sendDuringClose(t, a, started, "/v1/chat/completions", map[string]any{
+		"model": "m", "stream": true,
+		"messages": []map[string]any{{"role": "user", "content": "hi"}},
+	})
 	body := string(r.body)
 	if r.status != http.StatusOK {
 		t.Fatalf("status = %d, want 200; body %s", r.status, body)
@@ -77,20 +85,9 @@ func TestShutdownEndsStreamWithClosingEvents(t *testing.T) {
 
 func TestShutdownAnswersWaitingRequest503(t *testing.T) {
 	a, started := startHeld(t, "")
-	done := make(chan result, 1)
-	go func() {
-		r, err := a.send(http.MethodPost, "/v1/chat/completions", map[string]any{
-			"model": "m", "messages": []map[string]any{{"role": "user", "content": "hi"}},
-		})
-		if err != nil {
-			t.Error(err)
-		}
-		done <- r
-	}()
-	<-started
-	a.close()
-
-	r := <-done
+	r := sendDuringClose(t, a, started, "/v1/chat/completions", map[string]any{
+		"model": "m", "messages": []map[string]any{{"role": "user", "content": "hi"}},
+	})
 	if r.status != http.StatusServiceUnavailable {
 		t.Fatalf("status = %d, want 503; body %s", r.status, r.body)
 	}
@@ -101,20 +98,9 @@ func TestShutdownAnswersWaitingRequest503(t *testing.T) {
 
 func TestShutdownEndsResponseStreamFailed(t *testing.T) {
 	a, started := startHeld(t, "partial ")
-	done := make(chan result, 1)
-	go func() {
-		r, err := a.send(http.MethodPost, "/v1/responses", map[string]any{
-			"model": "m", "stream": true, "input": "hi",
-		})
-		if err != nil {
-			t.Error(err)
-		}
-		done <- r
-	}()
-	<-started
-	a.close()
-
-	r := <-done
+	r := sendDuringClose(t, a, started, "/v1/responses", map[string]any{
+		"model": "m", "stream": true, "input": "hi",
+	})
 	body := string(r.body)
 	if !strings.Contains(body, "server_shutting_down") {
 		t.Errorf("stream has no server_shutting_down error: %s", body)
