@@ -2,6 +2,7 @@ package stores
 
 import (
 	"context"
+	"database/sql"
 	"hash/fnv"
 	"path/filepath"
 	"slices"
@@ -17,19 +18,28 @@ type v1Response struct {
 	conversation string
 }
 
-// createV1Database writes rows into a new database at path that has only
-// version 1 of the schema, as a release before version 2 left it.
-func createV1Database(t *testing.T, path string, rows []v1Response) {
+// openAtVersion opens a new database at path with the schema versions up
+// to version. The caller closes it.
+func openAtVersion(t *testing.T, path string, version int) *sql.DB {
 	t.Helper()
 	db, _, err := OpenSQLite(path, nil)
 	if err != nil {
 		t.Fatalf("OpenSQLite: %v", err)
 	}
+	if err := migrate(context.Background(), db, responsesMigrations[:version]); err != nil {
+		_ = db.Close()
+		t.Fatalf("creating schema version %d: %v", version, err)
+	}
+	return db
+}
+
+// createV1Database writes rows into a new database at path that has only
+// version 1 of the schema, as a release before version 2 left it.
+func createV1Database(t *testing.T, path string, rows []v1Response) {
+	t.Helper()
+	db := openAtVersion(t, path, 1)
 	defer func() { _ = db.Close() }()
 	ctx := context.Background()
-	if err := migrate(ctx, db, responsesMigrations[:1]); err != nil {
-		t.Fatalf("creating schema version 1: %v", err)
-	}
 	for i, row := range rows {
 		r := row.r
 		_, err := db.ExecContext(ctx, `INSERT INTO responses (id, session_key, thread_key, seq,
@@ -51,7 +61,7 @@ func createV1Database(t *testing.T, path string, rows []v1Response) {
 			t.Fatalf("inserting version 1 conversation %s: %v", row.conversation, err)
 		}
 	}
-	_, err = db.ExecContext(ctx, `INSERT INTO idempotency (session_key, key, fingerprint, state,
+	_, err := db.ExecContext(ctx, `INSERT INTO idempotency (session_key, key, fingerprint, state,
 		owner, status, body, ttl, created_at, expires_at)
 		VALUES ('a', 'key-1', 'fp', 'done', '', 200, x'7b7d', 1, 0, 9223372036854775807)`)
 	if err != nil {
@@ -174,15 +184,9 @@ func TestResponseIDHashIsFNV1a(t *testing.T) {
 // A conversation named chat points at the first row.
 func createV2Database(t *testing.T, path string, rs []messages.StoredResponse) {
 	t.Helper()
-	db, _, err := OpenSQLite(path, nil)
-	if err != nil {
-		t.Fatalf("OpenSQLite: %v", err)
-	}
+	db := openAtVersion(t, path, 2)
 	defer func() { _ = db.Close() }()
 	ctx := context.Background()
-	if err := migrate(ctx, db, responsesMigrations[:2]); err != nil {
-		t.Fatalf("creating schema version 2: %v", err)
-	}
 	for i, r := range rs {
 		_, err := db.ExecContext(ctx, `INSERT INTO responses (id_hash, id, session_key,
 			previous_id, status, instructions, body, history, created_at, accessed_at)
@@ -194,7 +198,7 @@ func createV2Database(t *testing.T, path string, rs []messages.StoredResponse) {
 			t.Fatalf("inserting version 2 row %s: %v", r.ID, err)
 		}
 	}
-	_, err = db.ExecContext(ctx, `INSERT INTO conversations (session_key, name, response_seq,
+	_, err := db.ExecContext(ctx, `INSERT INTO conversations (session_key, name, response_seq,
 		updated_at) SELECT session_key, 'chat', seq, 1 FROM responses WHERE id = ?`, rs[0].ID)
 	if err != nil {
 		t.Fatalf("inserting version 2 conversation: %v", err)

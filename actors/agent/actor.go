@@ -33,7 +33,7 @@ type agentActor struct {
 	// logs the first 10 failures each second and then every 100th.
 	failures *zap.Logger
 	backend  Backend
-	// runner holds the runs, started by a message or by a caller of the
+	// runner keeps the runs, started by a message or by a caller of the
 	// runner.
 	runner *Runner
 	closed bool

@@ -23,7 +23,7 @@ var (
 	ErrDuplicateRun = errors.New("a run with this request id is already in progress")
 )
 
-// Runner holds the runs of one agent actor and runs requests on the
+// Runner keeps the runs of one agent actor and runs requests on the
 // caller's goroutine. A caller in the same process, such as an HTTP
 // handler, so skips the two mailbox hops and the goroutine of a request
 // sent as a message. The agent actor that was given the runner (see

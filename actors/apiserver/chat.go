@@ -145,8 +145,7 @@ func stopping(ctx context.Context) bool {
 }
 
 // markStopping replaces the error of a run that failed because the server
-// ended its request with stoppedError, whose message asks the client to
-// send the request again.
+// ended its request with stoppedError, which a client may retry.
 func markStopping(ctx context.Context, reply *messages.AgentReply) {
 	if reply.Err != nil && stopping(ctx) {
 		reply.Err = stoppedError()

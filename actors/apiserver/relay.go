@@ -166,7 +166,7 @@ func (s *server) relayInline(ctx context.Context, req *messages.AgentRequest, si
 	switch {
 	case err != nil:
 		sink.reject(runError(err))
-	case reply.Err != nil && (writeFailed || ctx.Err() != nil && !stopping(ctx)):
+	case reply.Err != nil && (writeFailed || (ctx.Err() != nil && !stopping(ctx))):
 		sink.abandon()
 	default:
 		sink.finish(&reply)
@@ -186,7 +186,7 @@ type guardedSink struct {
 	last time.Time
 	// failed is set when a write failed; done when the run has returned.
 	failed, done bool
-	// delta holds the delta being written.
+	// delta is the delta being written.
 	delta messages.AgentDelta
 }
 

@@ -31,7 +31,7 @@ func holdUntilEnded(text string, started chan<- struct{}) func(context.Context,
 	}
 }
 
-// startHeld starts a gateway with a short grace period whose backend holds
+// startHeld starts a gateway with a short grace period whose backend blocks
 // every run until its context ends.
 func startHeld(t *testing.T, text string) (*api, chan struct{}) {
 	t.Helper()
@@ -44,7 +44,7 @@ func startHeld(t *testing.T, text string) (*api, chan struct{}) {
 }
 
 // sendDuringClose sends body to path, stops the gateway once the backend
-// holds the run, and returns what the client received.
+// has the run, and returns what the client received.
 func sendDuringClose(t *testing.T, a *api, started <-chan struct{}, path string,
 	body map[string]any,
 ) result {
@@ -83,7 +83,7 @@ func TestShutdownEndsStreamWithClosingEvents(t *testing.T) {
 	}
 }
 
-func TestShutdownAnswersWaitingRequest503(t *testing.T) {
+func TestShutdownWaitingRequestGets503(t *testing.T) {
 	a, started := startHeld(t, "")
 	r := sendDuringClose(t, a, started, "/v1/chat/completions", map[string]any{
 		"model": "m", "messages": []map[string]any{{"role": "user", "content": "hi"}},

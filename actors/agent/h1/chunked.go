@@ -19,6 +19,10 @@ const (
 	// per chunk plus twice the chunk's data, so that chunk extensions
 	// cannot make a body mostly overhead.
 	maxChunkOverhead = 16 << 10
+
+	// maxChunkSizeDigits bounds the hex digits of a chunk size, so that it
+	// fits in a uint64.
+	maxChunkSizeDigits = 16
 )
 
 // chunkError is an error the chunked decoder found in the server's bytes.
@@ -28,15 +32,14 @@ type chunkError string
 func (e chunkError) Error() string { return string(e) }
 
 const (
-	errChunkLineTooLong   chunkError = "header line too long"
-	errChunkBareLF        chunkError = "chunked line ends with bare LF"
-	errChunkInvalidCR     chunkError = "invalid CR in chunked line"
-	errChunkMalformed     chunkError = "malformed chunked encoding"
-	errChunkOverhead      chunkError = "chunked encoding contains too much non-data"
-	errChunkSizeEmpty     chunkError = "empty hex number for chunk length"
-	errChunkSizeInvalid   chunkError = "invalid byte in chunk length"
-	errChunkSizeTooLarge  chunkError = "http chunk length too large"
-	chunkSizeMaxHexDigits            = 16
+	errChunkLineTooLong  chunkError = "header line too long"
+	errChunkBareLF       chunkError = "chunked line ends with bare LF"
+	errChunkInvalidCR    chunkError = "invalid CR in chunked line"
+	errChunkMalformed    chunkError = "malformed chunked encoding"
+	errChunkOverhead     chunkError = "chunked encoding contains too much non-data"
+	errChunkSizeEmpty    chunkError = "empty hex number for chunk length"
+	errChunkSizeInvalid  chunkError = "invalid byte in chunk length"
+	errChunkSizeTooLarge chunkError = "http chunk length too large"
 )
 
 // chunkedReader decodes the chunked transfer coding from its connection's
@@ -67,6 +70,8 @@ func (cr *chunkedReader) Read(p []byte) (int, error) {
 		if err := cr.ready(); err != nil || len(p) == 0 {
 			return n, err
 		}
+		// dataBuffered saw the next chunk-size line, but its data may not
+		// have arrived yet.
 		if n > 0 && cr.c.buffered() == 0 {
 			return n, nil
 		}
@@ -81,7 +86,7 @@ func (cr *chunkedReader) Read(p []byte) (int, error) {
 
 // wait blocks until Read can return data, the end or an error without
 // waiting on the network, unless a chunk-size line or CRLF arrives in
-// pieces. While it waits for data, the connection holds no read buffer.
+// pieces. While it waits for data, the connection has no read buffer.
 func (cr *chunkedReader) wait() error {
 	if err := cr.ready(); err != nil {
 		return err
@@ -93,8 +98,7 @@ func (cr *chunkedReader) wait() error {
 }
 
 // dataBuffered reports whether the read buffer contains the framing up to
-// the next data byte and that byte, so that Read can go on without
-// waiting.
+// the next data byte, so that Read can go on without waiting for it.
 func (cr *chunkedReader) dataBuffered() bool {
 	buffered := cr.c.buffered()
 	if buffered == 0 {
@@ -239,7 +243,7 @@ func parseChunkSize(v []byte) (uint64, error) {
 		default:
 			return 0, errChunkSizeInvalid
 		}
-		if i == chunkSizeMaxHexDigits {
+		if i == maxChunkSizeDigits {
 			return 0, errChunkSizeTooLarge
 		}
 		n = n<<4 | uint64(b)

@@ -13,6 +13,9 @@ import (
 	"time"
 )
 
+// errWouldBlock is returned by readNonblocking when no byte is ready.
+var errWouldBlock = errors.New("h1: no data ready on the socket")
+
 // aLongTimeAgo is a deadline in the past, set to unblock I/O at once.
 var aLongTimeAgo = time.Unix(1, 0)
 

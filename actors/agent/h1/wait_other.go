@@ -8,9 +8,6 @@ import (
 	"syscall"
 )
 
-// errWouldBlock is never returned on systems without readNonblocking.
-var errWouldBlock = errors.New("h1: no data ready on the socket")
-
 // rawConn returns nil, so await keeps the read buffer while it waits on
 // systems where this package does not read sockets directly.
 func rawConn(net.Conn) syscall.RawConn { return nil }

@@ -3,15 +3,11 @@
 package h1
 
 import (
-	"errors"
 	"io"
 	"net"
 	"os"
 	"syscall"
 )
-
-// errWouldBlock is returned by readNonblocking when no byte is ready.
-var errWouldBlock = errors.New("h1: no data ready on the socket")
 
 // rawConn returns the syscall.RawConn that await waits on, or nil for a
 // connection other than *net.TCPConn and *net.UnixConn. Other types may

@@ -70,7 +70,7 @@ var responsesOptions = []optionField{
 // maxOutputTokens is checked as max_output_tokens and passed on as
 // max_tokens. OpenAI rejects values below 16 (integer_below_min_value), but
 // the upstreams behind the gateway, local model servers among them, take
-// any positive count, so the gateway asks only for 1 or more.
+// any positive count, so the gateway requires only 1 or more.
 var maxOutputTokens = optionField{"max_output_tokens", optInteger, rangeTokens}
 
 // DecodeResponsesRequest decodes and validates a Responses API request

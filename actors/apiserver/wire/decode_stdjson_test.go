@@ -37,7 +37,7 @@ func withEncodingJSON(t *testing.T, fn func()) int {
 	return calls
 }
 
-// decodeResults holds what both decoders return for one body.
+// decodeResults is what both decoders return for one body.
 type decodeResults struct {
 	chat         *ChatRequest
 	chatErr      *Error
