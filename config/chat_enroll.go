@@ -156,11 +156,9 @@ func (c WebhookConfig) Enrollment() Enrollment {
 					MinWebhookSecretLength),
 		}
 	case !UsableSecret(secret, MinWebhookSecretLength):
-		problem := fmt.Sprintf("is shorter than %d characters", MinWebhookSecretLength)
-		if secret == "" {
-			problem = "is empty but the webhook is enabled"
-		} else if isWeakSecret(secret, MinWebhookSecretLength) {
-			problem = "is a placeholder"
+		problem := "is empty but the webhook is enabled"
+		if secret != "" {
+			problem = secretProblem(secret, MinWebhookSecretLength)
 		}
 
 		return Enrollment{

@@ -139,6 +139,22 @@ func isWeakSecret(s string, minLen int) bool {
 	return true
 }
 
+// secretProblem says what makes a non-empty secret that UsableSecret
+// rejects unusable, in words that follow its setting's name: a value from
+// a configuration example, else too short, else too few different
+// characters.
+func secretProblem(s string, minLen int) string {
+	s = strings.TrimSpace(s)
+	switch {
+	case isPlaceholder(s):
+		return "is a placeholder"
+	case utf8.RuneCountInString(s) < minLen:
+		return fmt.Sprintf("is shorter than %d characters", minLen)
+	default:
+		return "has too few different characters to be a random value"
+	}
+}
+
 // Enrollment decides whether the API server starts: Disabled when
 // Enabled is false, NotConfigured without a key (also when Enabled is
 // true), Fatal for a key that is too short or a placeholder, else
@@ -186,10 +202,7 @@ func (c APIServerConfig) enrollment(envPath string) Enrollment {
 }
 
 func invalidKeyReason(key, envPath string) string {
-	problem := fmt.Sprintf("is shorter than %d characters", MinAPIKeyLength)
-	if isWeakSecret(strings.TrimSpace(key), MinAPIKeyLength) {
-		problem = "is a placeholder"
-	}
+	problem := secretProblem(key, MinAPIKeyLength)
 
 	return fmt.Sprintf("API server key %s; set API_SERVER_KEY in %s or "+
 		"platforms.api_server.key to a random key of at least %d characters "+

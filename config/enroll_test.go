@@ -47,6 +47,10 @@ func TestEnrollment(t *testing.T) {
 			name: "fifteen", key: "0123456789abcde", wantStatus: Fatal,
 			wantCode: CodeAPIServerKeyInvalid,
 		},
+		{
+			name: "short word", key: "tiny", wantStatus: Fatal,
+			wantCode: CodeAPIServerKeyInvalid, reason: []string{"shorter than 16"},
+		},
 		{name: "sixteen", key: "0123456789abcdef", wantStatus: Enrolled},
 		{
 			name: "placeholder long", key: "YOUR_API_KEY_HERE", wantStatus: Fatal,
@@ -70,11 +74,11 @@ func TestEnrollment(t *testing.T) {
 		},
 		{
 			name: "few characters", key: "sk-xxxxxxxxxxxxxxxxxxxxxxxx", wantStatus: Fatal,
-			wantCode: CodeAPIServerKeyInvalid, reason: []string{"placeholder"},
+			wantCode: CodeAPIServerKeyInvalid, reason: []string{"too few different characters"},
 		},
 		{
 			name: "two characters", key: "abababababababab", wantStatus: Fatal,
-			wantCode: CodeAPIServerKeyInvalid, reason: []string{"placeholder"},
+			wantCode: CodeAPIServerKeyInvalid, reason: []string{"too few different characters"},
 		},
 		{name: "six characters", key: "abcdefabcdefabcd", wantStatus: Enrolled},
 		{

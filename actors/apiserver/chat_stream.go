@@ -71,7 +71,7 @@ func (st *chatStream) begin() error {
 	st.started, st.committed = true, true
 	buf := st.s.getBuf()
 	defer st.s.putBuf(buf)
-	*buf = wire.AppendChatChunkRole(*buf, st.id, st.created, st.model)
+	*buf = st.usageNull(wire.AppendChatChunkRole(*buf, st.id, st.created, st.model))
 	return st.sse.Data(*buf)
 }
 
@@ -98,7 +98,7 @@ func (st *chatStream) delta(d *messages.AgentDelta) error {
 	st.streamed = true
 	buf := st.s.getBuf()
 	defer st.s.putBuf(buf)
-	*buf = wire.AppendChatChunkDelta(*buf, st.id, st.created, st.model, d)
+	*buf = st.usageNull(wire.AppendChatChunkDelta(*buf, st.id, st.created, st.model, d))
 	return st.sse.Data(*buf)
 }
 
@@ -130,7 +130,8 @@ func (st *chatStream) writeEnd(reply *messages.AgentReply) error {
 	}
 	buf := st.s.getBuf()
 	defer st.s.putBuf(buf)
-	*buf = wire.AppendChatChunkFinish(*buf, st.id, st.created, st.model, finishReason(reply))
+	*buf = st.usageNull(
+		wire.AppendChatChunkFinish(*buf, st.id, st.created, st.model, finishReason(reply)))
 	if err := st.sse.Data(*buf); err != nil {
 		return err
 	}
@@ -143,6 +144,15 @@ func (st *chatStream) writeEnd(reply *messages.AgentReply) error {
 	// No flush: the handler returns next, and the server sends these
 	// events in one write with the end of the chunked body.
 	return st.sse.Done()
+}
+
+// usageNull gives a chunk the "usage":null field when the client asked for
+// the usage chunk, as OpenAI does on every chunk before it.
+func (st *chatStream) usageNull(chunk []byte) []byte {
+	if !st.includeUsage {
+		return chunk
+	}
+	return wire.AppendNullUsage(chunk)
 }
 
 // wholeDelta is one delta that carries the text and tool calls of a reply.

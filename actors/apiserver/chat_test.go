@@ -89,8 +89,12 @@ func TestChatStreamChunkOrder(t *testing.T) {
 			t.Errorf("usage=%v: streamed text = %q", usage, text)
 		}
 		for _, c := range chunks {
-			if !usage && c.json(t)["usage"] != nil {
-				t.Errorf("usage chunk sent without include_usage: %s", c.data)
+			u, present := c.json(t)["usage"]
+			switch {
+			case usage && (!present || u != nil):
+				t.Errorf("chunk before the usage chunk lacks \"usage\":null: %s", c.data)
+			case !usage && present:
+				t.Errorf("usage field sent without include_usage: %s", c.data)
 			}
 		}
 	}

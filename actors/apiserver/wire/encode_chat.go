@@ -176,6 +176,18 @@ func AppendChatChunkUsage(dst []byte, id string, created int64, model string,
 	return append(dst, '}')
 }
 
+// AppendNullUsage adds "usage":null as the last field of the JSON object
+// that ends chunk. With stream_options.include_usage, OpenAI sends it on
+// every chunk but the usage chunk. A chunk that does not end with a
+// closing brace comes back unchanged.
+func AppendNullUsage(chunk []byte) []byte {
+	n := len(chunk)
+	if n == 0 || chunk[n-1] != '}' {
+		return chunk
+	}
+	return append(chunk[:n-1], `,"usage":null}`...)
+}
+
 // AppendModelList appends the GET /v1/models response body: a list of model
 // objects that share created and ownedBy.
 func AppendModelList(dst []byte, models []string, created int64, ownedBy string) []byte {

@@ -193,6 +193,34 @@ func TestAppendChatChunkFinishDefault(t *testing.T) {
 	}
 }
 
+func TestAppendNullUsage(t *testing.T) {
+	chunks := map[string][]byte{
+		"role":   AppendChatChunkRole(nil, "id", 1, "m"),
+		"delta":  AppendChatChunkDelta(nil, "id", 1, "m", &messages.AgentDelta{Text: "hi"}),
+		"finish": AppendChatChunkFinish(nil, "id", 1, "m", "stop"),
+	}
+	for name, chunk := range chunks {
+		t.Run(name, func(t *testing.T) {
+			out := AppendNullUsage(bytes.Clone(chunk))
+			var got map[string]json.RawMessage
+			if err := json.Unmarshal(out, &got); err != nil {
+				t.Fatalf("not a JSON object: %v: %s", err, out)
+			}
+			if u, ok := got["usage"]; !ok || string(u) != "null" {
+				t.Errorf("usage = %q (present %t), want null: %s", u, ok, out)
+			}
+			if !bytes.HasPrefix(out, chunk[:len(chunk)-1]) {
+				t.Errorf("fields before usage changed: %s, was %s", out, chunk)
+			}
+		})
+	}
+	for _, in := range []string{"", "data", "[1]"} {
+		if out := AppendNullUsage([]byte(in)); string(out) != in {
+			t.Errorf("AppendNullUsage(%q) = %q, want it unchanged", in, out)
+		}
+	}
+}
+
 func TestErrorGolden(t *testing.T) {
 	cases := []struct {
 		name string
