@@ -121,6 +121,11 @@ type AgentError struct {
 	Message string
 	// UpstreamStatus is the HTTP status the upstream returned, if any.
 	UpstreamStatus int
+	// RetryAfter is the wait before a retry that the upstream requested in
+	// the Retry-After or retry-after-ms header of its error response. Zero
+	// means that the upstream sent neither header, or an invalid or
+	// out-of-range value.
+	RetryAfter time.Duration
 }
 
 func (e *AgentError) Error() string { return e.Code + ": " + e.Message }

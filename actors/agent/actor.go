@@ -7,7 +7,6 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/actorgate/actorgate/actors/lifecycle"
 	"github.com/actorgate/actorgate/messages"
@@ -61,9 +60,7 @@ func Producer(newBackend func() (Backend, error), logger *zap.Logger, opts ...Op
 	for _, opt := range opts {
 		opt(&o)
 	}
-	failures := logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
-		return zapcore.NewSamplerWithOptions(c, time.Second, 10, 100)
-	}))
+	failures := sampled(logger)
 	return func() actor.Actor {
 		runner := o.runner
 		if runner == nil {

@@ -18,6 +18,9 @@ import (
 // sends a streamed fragment. Run calls it only when req.Stream is set, and
 // only from the goroutine that called Run. A backend is used by many runs
 // at once, so Run must be safe for concurrent use.
+//
+// The Message of a failed reply reaches API clients and chat users, so it
+// must not name the upstream's host, port or URL.
 type Backend interface {
 	// Name identifies the backend kind in logs, for example "echo".
 	Name() string
@@ -31,7 +34,7 @@ type Backend interface {
 // Codes of AgentError set by the backends and the agent actor.
 const (
 	// CodeUpstreamError: the upstream responded with an HTTP error status,
-	// a malformed body or stream, or a stream that ended early.
+	// a malformed response or stream, or a stream that ended early.
 	CodeUpstreamError = "upstream_error"
 	// CodeUpstreamTimeout: the run's deadline passed, or the upstream sent
 	// no response headers in time.

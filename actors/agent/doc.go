@@ -15,7 +15,16 @@
 //     not. Its default transport keeps a pool of keep-alive connections and
 //     ignores the proxy environment variables (HTTP_PROXY, HTTPS_PROXY). A
 //     failed run is reported in the reply as a [messages.AgentError] with
-//     one of the Code constants, never as a Go error.
+//     one of the Code constants, never as a Go error. Its message names
+//     the reason (connection refused, timed out, TLS failure, ...) but not
+//     the upstream's host, port or URL. The Go error behind it, which
+//     does, goes to the log line of the failed run. After an HTTP error
+//     status the message keeps the upstream's error message, and
+//     RetryAfter holds the wait that a Retry-After or retry-after-ms
+//     header requests. A 401 or 403 is the exception: the message states
+//     only that the upstream rejected the gateway's credentials, and the
+//     log line, at error level, quotes the upstream and names the setting
+//     to fix, agent.api_key (AGENT_API_KEY).
 //
 // [NewFromConfig] builds the backend that a [config.AgentConfig] selects.
 //

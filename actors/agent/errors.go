@@ -21,4 +21,10 @@ var (
 
 	// ErrBackendClosed is the cause reported when Run is called after Close.
 	ErrBackendClosed = errors.New("agent backend closed")
+
+	// ErrUpstreamCredentials is wrapped by the error that the runner logs
+	// when the upstream responded with 401 or 403, which means that it
+	// rejected agent.api_key. The wrapping error quotes the upstream's
+	// message and names the setting.
+	ErrUpstreamCredentials = errors.New("the upstream rejected the gateway's credentials")
 )

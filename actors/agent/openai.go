@@ -63,7 +63,10 @@ type openAIBackend struct {
 	// caller and is left open.
 	transport idleCloser
 	logger    *zap.Logger
-	closed    atomic.Bool
+	// failures logs the causes of failed runs that no runner logs. It is
+	// sampled, as the agent's log of failed runs is.
+	failures *zap.Logger
+	closed   atomic.Bool
 }
 
 // NewOpenAI returns a backend for the OpenAI-compatible upstream that cfg
@@ -94,6 +97,7 @@ func NewOpenAI(cfg OpenAIConfig, logger *zap.Logger) (Backend, error) {
 		timeout:     cfg.Timeout,
 		logger:      logger.With(zap.String("backend", "openai")),
 	}
+	b.failures = sampled(b.logger)
 	if cfg.APIKey != "" {
 		b.authorization = []string{"Bearer " + cfg.APIKey}
 	}
@@ -211,21 +215,27 @@ func (b *openAIBackend) Run(
 	}
 	resp, err := b.roundTripper.RoundTrip(httpReq)
 	if err != nil {
-		failTransport(&reply, ctx, err)
+		if cause := failTransport(&reply, ctx, err); cause != nil {
+			b.reportCause(ctx, req.RequestID, cause)
+		}
 		return reply
 	}
 	defer func() { closeBody(resp.Body, reply.Err == nil || reply.Err.UpstreamStatus != 0) }()
 
+	var cause error
 	switch {
 	case resp.StatusCode >= http.StatusMultipleChoices:
-		failStatus(&reply, resp)
+		cause = failStatus(&reply, resp)
 	case req.Stream && isEventStream(resp.Header):
-		readStream(ctx, resp.Body, &reply, emit)
+		cause = readStream(ctx, resp.Body, &reply, emit)
 	default:
-		readCompletion(ctx, resp.Body, &reply)
+		cause = readCompletion(ctx, resp.Body, &reply)
 		if req.Stream && emit != nil && reply.Err == nil {
 			emitWhole(&reply, emit)
 		}
+	}
+	if cause != nil {
+		b.reportCause(ctx, req.RequestID, cause)
 	}
 	if b.logger.Core().Enabled(zap.DebugLevel) {
 		b.logger.Debug("upstream request finished", zap.String("request_id", req.RequestID),

@@ -5,13 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
+	"github.com/actorgate/actorgate/actors/agent/h1"
 	"github.com/actorgate/actorgate/messages"
 )
 
@@ -32,23 +35,26 @@ const (
 
 var responseBufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// readCompletion reads a non-streamed completion into reply.
-func readCompletion(ctx context.Context, body io.Reader, reply *messages.AgentReply) {
+// readCompletion reads a non-streamed completion into reply. It returns
+// the error of a failed read for the gateway log, because that error may
+// name the upstream's address, and nil otherwise.
+func readCompletion(ctx context.Context, body io.Reader, reply *messages.AgentReply) error {
 	buf := responseBufferPool.Get().(*bytes.Buffer)
 	defer putResponseBuffer(buf)
 
 	if _, err := buf.ReadFrom(io.LimitReader(body, maxResponseBytes+1)); err != nil {
 		if ctx.Err() != nil {
 			failContext(reply, ctx)
-			return
+			return nil
 		}
-		fail(reply, CodeUpstreamError, "reading the upstream response failed: "+err.Error(), 0)
-		return
+		fail(reply, CodeUpstreamError, "reading the upstream response failed: "+
+			transportReason(err), 0)
+		return err
 	}
 	if buf.Len() > maxResponseBytes {
 		fail(reply, CodeUpstreamError, "the upstream response is larger than "+
 			strconv.Itoa(maxResponseBytes>>20)+" MiB", 0)
-		return
+		return nil
 	}
 
 	var c wireCompletion
@@ -59,16 +65,16 @@ func readCompletion(ctx context.Context, body io.Reader, reply *messages.AgentRe
 		if err := json.Unmarshal(buf.Bytes(), &c); err != nil {
 			fail(reply, CodeUpstreamError, "the upstream response is not valid JSON: "+
 				err.Error(), 0)
-			return
+			return nil
 		}
 	}
 	if len(c.Error) > 0 && !bytes.Equal(c.Error, []byte("null")) {
 		fail(reply, CodeUpstreamError, "the upstream reported an error: "+errorText(c.Error), 0)
-		return
+		return nil
 	}
 	if len(c.Choices) == 0 {
 		fail(reply, CodeUpstreamError, "the upstream response has no choices", 0)
-		return
+		return nil
 	}
 
 	choice := &c.Choices[0]
@@ -86,6 +92,7 @@ func readCompletion(ctx context.Context, body io.Reader, reply *messages.AgentRe
 	if c.Usage != nil {
 		reply.Usage = messages.Usage(*c.Usage)
 	}
+	return nil
 }
 
 func putResponseBuffer(buf *bytes.Buffer) {
@@ -126,28 +133,66 @@ func emitWhole(reply *messages.AgentReply, emit func(messages.AgentDelta)) {
 
 // failStatus marks reply as failed because the upstream responded with an
 // error status. The message carries the upstream's error.message when the
-// body is an OpenAI error envelope.
-func failStatus(reply *messages.AgentReply, resp *http.Response) {
-	message := "the upstream returned HTTP " + strconv.Itoa(resp.StatusCode)
-	buf := responseBufferPool.Get().(*bytes.Buffer)
-	defer putResponseBuffer(buf)
+// body is an OpenAI error envelope, and the reply the wait that a
+// Retry-After or retry-after-ms header requests.
+//
+// A 401 or 403 means that the upstream rejected the gateway's own key, so
+// the client learns only that, and the error returned for the gateway log
+// carries the upstream's message and the fix. Other statuses return nil.
+func failStatus(reply *messages.AgentReply, resp *http.Response) error {
+	status := resp.StatusCode
+	text := readErrorText(resp.Body)
+	if status == http.StatusUnauthorized || status == http.StatusForbidden {
+		fail(reply, CodeUpstreamError, "the upstream rejected the gateway's credentials (HTTP "+
+			strconv.Itoa(status)+")", status)
+		return credentialsError(status, text)
+	}
 
-	_, _ = buf.ReadFrom(io.LimitReader(resp.Body, maxErrorBodyBytes))
-	var envelope struct {
-		Error json.RawMessage `json:"error"`
+	message := "the upstream returned HTTP " + strconv.Itoa(status)
+	if text != "" {
+		message += ": " + text
 	}
-	if json.Unmarshal(buf.Bytes(), &envelope) == nil && len(envelope.Error) > 0 {
-		if text := errorText(envelope.Error); text != "" {
-			message += ": " + text
-		}
-	}
-	if resp.StatusCode == http.StatusNotFound && resp.Request != nil && resp.Request.URL != nil {
+	if status == http.StatusNotFound && resp.Request != nil && resp.Request.URL != nil {
 		// A base URL without its /v1 is the usual cause, and the path shows
 		// it without naming the upstream's host.
 		message += " for " + resp.Request.URL.Path + "; check that agent.base_url " +
 			"(AGENT_BASE_URL) ends with the API's version path, usually /v1"
 	}
-	fail(reply, CodeUpstreamError, message, resp.StatusCode)
+	fail(reply, CodeUpstreamError, message, status)
+	reply.Err.RetryAfter = retryAfter(resp.Header, time.Now())
+	return nil
+}
+
+// readErrorText returns the error message of an error response body when
+// it is an OpenAI error envelope, else "".
+func readErrorText(body io.Reader) string {
+	buf := responseBufferPool.Get().(*bytes.Buffer)
+	defer putResponseBuffer(buf)
+
+	_, _ = buf.ReadFrom(io.LimitReader(body, maxErrorBodyBytes))
+	var envelope struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(buf.Bytes(), &envelope) != nil || len(envelope.Error) == 0 {
+		return ""
+	}
+	return errorText(envelope.Error)
+}
+
+// credentialsError returns the error for the gateway log about an upstream
+// that rejected the gateway's key with status. It quotes the upstream's
+// message text and names the setting to fix.
+func credentialsError(status int, text string) error {
+	if text == "" {
+		text = "no message"
+	}
+	if status == http.StatusForbidden {
+		return fmt.Errorf("%w: the upstream denied access with HTTP 403 (%q); set agent.api_key "+
+			"(AGENT_API_KEY) to a key with access to this model and endpoint",
+			ErrUpstreamCredentials, text)
+	}
+	return fmt.Errorf("%w: the upstream rejected the key with HTTP %d (%q); set agent.api_key "+
+		"(AGENT_API_KEY) to a key that the upstream accepts", ErrUpstreamCredentials, status, text)
 }
 
 // errorText returns the message of an OpenAI error object, or the string
@@ -177,17 +222,27 @@ func truncateUTF8(s string, limit int) string {
 	return s[:cut]
 }
 
-// failTransport marks reply as failed because the request got no response.
-func failTransport(reply *messages.AgentReply, ctx context.Context, err error) {
-	if ctx.Err() != nil {
+// failTransport marks reply as failed because the request got no
+// response. The message gives the reason without the upstream's address,
+// and the error returned for the gateway log is err itself, which names
+// it. A run whose context ended returns nil, because the reply already
+// states the cause.
+func failTransport(reply *messages.AgentReply, ctx context.Context, err error) error {
+	switch {
+	case ctx.Err() != nil:
 		failContext(reply, ctx)
-		return
+		return nil
+	case isTimeout(err):
+		fail(reply, CodeUpstreamTimeout, "the upstream did not respond in time: "+
+			timeoutReason(err), 0)
+	case errors.Is(err, h1.ErrMalformedResponse), errors.Is(err, h1.ErrHeaderTooLarge),
+		errors.Is(err, h1.ErrUnsupportedResponse):
+		fail(reply, CodeUpstreamError, transportReason(err), 0)
+	default:
+		fail(reply, CodeUpstreamUnavailable, "the upstream could not be reached: "+
+			transportReason(err), 0)
 	}
-	if isTimeout(err) {
-		fail(reply, CodeUpstreamTimeout, "the upstream did not respond in time: "+err.Error(), 0)
-		return
-	}
-	fail(reply, CodeUpstreamUnavailable, "the upstream could not be reached: "+err.Error(), 0)
+	return err
 }
 
 // isTimeout reports whether any error in err's chain reports a timeout.

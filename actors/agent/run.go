@@ -108,7 +108,7 @@ func (j *job) execute(ctx context.Context) {
 	reply := j.lent.execute(ctx, j.req, emit)
 	reply.RequestID = j.req.RequestID
 	// The requester owns the reply once it is sent, so it is logged first.
-	j.lent.log(j.req, &reply, j.started)
+	j.lent.log(j.req, &reply, j.started, j.run.failure.cause)
 	if !expired(j.req.Deadline, time.Now()) {
 		j.root.Send(j.sender, &reply)
 	}

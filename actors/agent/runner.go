@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
+	"net/http"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -62,6 +63,9 @@ type run struct {
 	cancel context.CancelFunc
 	// done is closed when the run has returned its reply.
 	done chan struct{}
+	// failure receives the cause of a failure from the backend, through
+	// the run's context, for the log line of the run.
+	failure failureNote
 }
 
 // Run runs req on the calling goroutine and returns its reply. emit
@@ -81,7 +85,7 @@ func (r *Runner) Run(ctx context.Context, req *messages.AgentRequest, emit func(
 	defer r.end(entry)
 	reply := loan.execute(runCtx, req, emit)
 	reply.RequestID = req.RequestID
-	loan.log(req, &reply, started)
+	loan.log(req, &reply, started, entry.failure.cause)
 	return reply, nil
 }
 
@@ -103,7 +107,7 @@ func (r *Runner) begin(parent context.Context, req *messages.AgentRequest,
 	if entry.id != "" {
 		r.byID[entry.id] = entry
 	}
-	return entry, ctx, r.lent, nil
+	return entry, withFailureNote(ctx, &entry.failure), r.lent, nil
 }
 
 // end unregisters a run that has returned and releases its context.
@@ -175,9 +179,15 @@ func (l *lent) execute(ctx context.Context, req *messages.AgentRequest,
 	return backend.Run(ctx, req, emit)
 }
 
-// log records the end of a run: a failure other than a cancellation at
-// warn level on the sampled logger, everything else at debug level.
-func (l *lent) log(req *messages.AgentRequest, reply *messages.AgentReply, started time.Time) {
+// log records the end of a run: a failure other than a cancellation on
+// the sampled logger, everything else at debug level. A failure is logged
+// at warn level, and with cause when the backend reported the error behind
+// it, which may name the upstream's address. A 401 or 403 from the
+// upstream is logged at error level, because only an operator can fix the
+// key that it rejected.
+func (l *lent) log(req *messages.AgentRequest, reply *messages.AgentReply, started time.Time,
+	cause error,
+) {
 	failed := reply.Err != nil && reply.Err.Code != CodeCancelled
 	if !failed && !l.logger.Core().Enabled(zapcore.DebugLevel) {
 		return
@@ -198,7 +208,16 @@ func (l *lent) log(req *messages.AgentRequest, reply *messages.AgentReply, start
 		l.logger.Debug("agent run cancelled", fields...)
 		return
 	}
-	l.failures.Warn("agent run failed", append(fields, zap.String("error", reply.Err.Message))...)
+	fields = append(fields, zap.String("error", reply.Err.Message))
+	if cause != nil {
+		fields = append(fields, zap.NamedError("cause", cause))
+	}
+	switch reply.Err.UpstreamStatus {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		l.failures.Error("agent run failed", fields...)
+	default:
+		l.failures.Warn("agent run failed", fields...)
+	}
 }
 
 // runContext returns the context of a run: parent, bounded by the

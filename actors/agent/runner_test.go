@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
 
 	"github.com/actorgate/actorgate/messages"
 )
@@ -17,8 +18,16 @@ import (
 // the agent; cleanup calls it too, and only the first call stops it.
 func spawnWithRunner(t *testing.T, system *actor.ActorSystem, backend Backend) (func(), *Runner) {
 	t.Helper()
+	return spawnLoggedRunner(t, system, backend, nil)
+}
+
+// spawnLoggedRunner is spawnWithRunner with the agent's logger.
+func spawnLoggedRunner(t *testing.T, system *actor.ActorSystem, backend Backend,
+	logger *zap.Logger,
+) (func(), *Runner) {
+	t.Helper()
 	runner := NewRunner()
-	pid := system.Root.Spawn(Props(func() (Backend, error) { return backend, nil }, nil,
+	pid := system.Root.Spawn(Props(func() (Backend, error) { return backend, nil }, logger,
 		WithRunner(runner)))
 	var once sync.Once
 	stop := func() { once.Do(func() { stopActor(t, system, pid) }) }

@@ -245,10 +245,12 @@ type streamState struct {
 	fed     int64
 }
 
-// readStream reads an SSE completion into reply, emitting fragments.
+// readStream reads an SSE completion into reply, emitting fragments. It
+// returns the error of a failed read for the gateway log, because that
+// error may name the upstream's address, and nil otherwise.
 func readStream(
 	ctx context.Context, body io.Reader, reply *messages.AgentReply, emit func(messages.AgentDelta),
-) {
+) error {
 	sse := acquireSSEReader(body)
 	defer sse.release()
 
@@ -256,15 +258,33 @@ func readStream(
 	err := st.consume(sse)
 	st.flushText()
 	st.complete()
+	var readErr *streamReadError
 	switch {
 	case err == nil:
 		reply.FinishReason = finishReason(reply.FinishReason, len(reply.ToolCalls))
 	case ctx.Err() != nil:
 		failContext(reply, ctx)
+	case errors.As(err, &readErr):
+		fail(reply, CodeUpstreamError, "reading the upstream stream failed: "+
+			transportReason(readErr.err), 0)
+		return readErr.err
 	default:
 		fail(reply, CodeUpstreamError, err.Error(), 0)
 	}
+	return nil
 }
+
+// streamReadError is a failed read of the upstream's stream. Its message
+// may name the upstream's address, so it goes only to the gateway log.
+type streamReadError struct {
+	err error
+}
+
+func (e *streamReadError) Error() string {
+	return "reading the upstream stream failed: " + e.err.Error()
+}
+
+func (e *streamReadError) Unwrap() error { return e.err }
 
 // consume handles events until [DONE]. It returns nil also for a stream
 // that ends without [DONE] after a finish_reason, because the answer is
@@ -282,7 +302,7 @@ func (st *streamState) consume(sse *sseReader) error {
 			if errors.Is(err, ErrMalformedStream) {
 				return err
 			}
-			return fmt.Errorf("reading the upstream stream failed: %w", err)
+			return &streamReadError{err: err}
 		}
 		if bytes.Equal(data, doneMarker) {
 			return nil

@@ -3,8 +3,10 @@ package apiserver
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/actorgate/actorgate/actors/agent"
@@ -170,24 +172,78 @@ func ownReply(r *messages.AgentReply) *messages.AgentReply {
 	return &c
 }
 
-// incompleteError maps a failed run that produced nothing to 502 (504 for
-// a timeout) with the code agent_incomplete, or to 503 server_shutting_down
-// when the server ended the run. A run that produced some
-// text or a tool call gets a 200 response with its finish reason instead.
+// incompleteError maps a failed run that produced nothing to its API
+// error. A run that produced some text or a tool call gets a 200 response
+// with its finish reason instead.
+//
+//   - The server ended the run: 503 server_shutting_down.
+//   - The upstream responded with 429: 429 rate_limit_exceeded, the code
+//     and status that OpenAI uses, so that SDKs back off and retry.
+//   - The upstream responded with 503: 503 agent_incomplete.
+//   - The run timed out: 504 agent_incomplete.
+//   - Anything else, 401 and 403 from the upstream included: 502
+//     agent_incomplete. The client's own key was accepted, so a rejected
+//     upstream key is the gateway's fault, not the client's.
+//
+// A 429 or 503 carries the upstream's Retry-After wait when it sent one.
 func incompleteError(reply *messages.AgentReply) *wire.Error {
 	if reply.Err == nil || reply.Text != "" || len(reply.ToolCalls) > 0 {
 		return nil
 	}
-	if reply.Err.Code == codeShuttingDown {
+	e := reply.Err
+	if e.Code == codeShuttingDown {
 		return wire.NewError(http.StatusServiceUnavailable, wire.TypeServer, "", codeShuttingDown,
-			"%s", reply.Err.Message)
+			"%s", e.Message)
+	}
+	if e.Code == agent.CodeUpstreamError {
+		if werr := upstreamStatusError(e); werr != nil {
+			return werr
+		}
 	}
 	status := http.StatusBadGateway
-	if reply.Err.Code == agent.CodeUpstreamTimeout {
+	if e.Code == agent.CodeUpstreamTimeout {
 		status = http.StatusGatewayTimeout
 	}
 	return wire.NewError(status, wire.TypeServer, "", codeAgentIncomplete,
-		"the agent produced no answer (%s): %s", reply.Err.Code, reply.Err.Message)
+		"the agent produced no answer (%s): %s", e.Code, e.Message)
+}
+
+// upstreamStatusError maps the HTTP error statuses of the upstream that
+// need more than the generic 502 to their API error, or returns nil.
+func upstreamStatusError(e *messages.AgentError) *wire.Error {
+	var werr *wire.Error
+	switch e.UpstreamStatus {
+	case http.StatusTooManyRequests:
+		werr = wire.NewError(http.StatusTooManyRequests, wire.TypeRateLimit, "",
+			codeRateLimitExceeded, "the agent's upstream is rate limiting the gateway, so %s (%s)",
+			retryAdvice(e.RetryAfter), e.Message)
+	case http.StatusServiceUnavailable:
+		werr = wire.NewError(http.StatusServiceUnavailable, wire.TypeServer, "",
+			codeAgentIncomplete, "the agent's upstream is unavailable, so %s (%s)",
+			retryAdvice(e.RetryAfter), e.Message)
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return wire.NewError(http.StatusBadGateway, wire.TypeServer, "", codeAgentIncomplete,
+			"the agent produced no answer: %s. The key sent to this gateway was accepted, so "+
+				"the gateway's operator has to fix the key that the gateway sends upstream",
+			e.Message)
+	default:
+		return nil
+	}
+	werr.RetryAfter = e.RetryAfter
+	return werr
+}
+
+// retryAdvice returns the part of a message that advises the client when
+// to send the request again.
+func retryAdvice(wait time.Duration) string {
+	if wait <= 0 {
+		return "retry later"
+	}
+	seconds := int64(math.Ceil(wait.Seconds()))
+	if seconds == 1 {
+		return "retry after 1 second"
+	}
+	return "retry after " + strconv.FormatInt(seconds, 10) + " seconds"
 }
 
 // finishReason returns the chat finish reason of a reply. It is never

@@ -59,10 +59,10 @@
 //
 // Streams hold the status line back until the agent sends its first
 // delta or a keepalive is due, so a run that fails before producing
-// anything is 502 with the code agent_incomplete (504 for a timeout).
-// After that, a failure ends a chat stream with the finish reason "error"
-// (or "length") and a Responses stream with response.failed or
-// response.incomplete, never as completed. An idle stream gets the SSE
+// anything gets the same JSON error as a non-streaming one (see Agent
+// failures). After that, a failure ends a chat stream with the finish
+// reason "error" (or "length") and a Responses stream with
+// response.failed or response.incomplete, never as completed. An idle stream gets the SSE
 // comment ": keepalive" every KeepAlive. A client that goes away cancels
 // the agent run, and a streamed response is stored as incomplete. Each
 // frame is flushed once no further agent message is waiting, so the first
@@ -73,7 +73,28 @@
 // within IdempotencyTTL. Later and concurrent duplicates get the first
 // answer byte for byte with Idempotency-Replayed: true; the same key with
 // another method, path or body is 409 idempotency_key_conflict; an answer
-// with a 5xx status releases the key so that a retry runs again. Keys live
-// in the responses database and survive a restart. Streaming requests
-// ignore the header.
+// with a 5xx or 429 status releases the key so that a retry runs again.
+// Keys live in the responses database and survive a restart. Streaming
+// requests ignore the header.
+//
+// # Agent failures
+//
+// A run that fails before producing anything gets a JSON error, streamed
+// or not:
+//
+//   - 429 rate_limit_error/rate_limit_exceeded when the upstream
+//     responded with 429, so that the OpenAI SDKs back off and retry;
+//   - 503 agent_incomplete when the upstream responded with 503;
+//   - 504 agent_incomplete when the run timed out;
+//   - 503 server_shutting_down when the server ended the run;
+//   - 502 agent_incomplete for anything else, including a 401 or 403 from
+//     the upstream, whose message states that the upstream rejected the
+//     gateway's own credentials.
+//
+// A 429 or 503 passes the upstream's Retry-After wait on, as Retry-After
+// in whole seconds and retry-after-ms. Messages name the reason (for
+// example "connection refused") but never the upstream's host, port or
+// URL. The agent logs the full error under the run's id (request_id).
+// That is the request's own id unless the client sent an X-Request-Id,
+// and the request's log line then shows it as run_id.
 package apiserver

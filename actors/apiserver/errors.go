@@ -31,6 +31,7 @@ const (
 	codeIdempotencyConflict   = "idempotency_key_conflict"
 	codeIdempotencyKeyInUse   = "idempotency_key_in_use"
 	codeAgentIncomplete       = "agent_incomplete"
+	codeRateLimitExceeded     = "rate_limit_exceeded"
 	codeShuttingDown          = "server_shutting_down"
 	codeUnknownRoute          = "unknown_route"
 	codeMethodNotAllowed      = "method_not_allowed"

@@ -99,7 +99,21 @@ func launch(t testing.TB, cfg config.Config, opts ...actorgate.Option) *api {
 		system.Shutdown()
 	})
 	a.waitConnected()
+	a.waitAgent(system)
 	return a
+}
+
+// waitAgent waits until the agent has handled *actor.Started, and so
+// serves the runner. The API server can report connected before that, and
+// a request sent then gets 503 "no agent is running". protoactor-go
+// replies to *actor.Touch once the actor's Receive has handled it, and it
+// delivers Started before any such message.
+func (a *api) waitAgent(system *actor.ActorSystem) {
+	a.t.Helper()
+	_, err := system.Root.RequestFuture(a.gw.AgentPID(), &actor.Touch{}, 30*time.Second).Result()
+	if err != nil {
+		a.t.Fatalf("the agent did not start: %v", err)
+	}
 }
 
 // close stops the gateway and waits for it. Calling it again does nothing.

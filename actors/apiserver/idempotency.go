@@ -28,8 +28,9 @@ const maxIdempotencyKeyLength = 255
 // first finishes and then gets the stored response, as does any later one
 // within IdempotencyTTL. Replays carry Idempotency-Replayed: true. The
 // same key with a different method, path, session key or body is 409.
-// Serve runs again in three cases: after a 5xx response, which releases
-// the key; after the TTL; and after a restart that interrupted the run.
+// A 5xx or 429 response releases the key, so that serve runs again for
+// the next request with it. So does the end of the TTL, and a restart that
+// interrupted the run.
 func (s *server) idempotent(w http.ResponseWriter, r *http.Request, key, session string,
 	body []byte, serve func(http.ResponseWriter),
 ) {
@@ -86,7 +87,8 @@ func (s *server) serveOnce(w http.ResponseWriter, r *http.Request,
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
-	if rec.status < http.StatusInternalServerError {
+	if retryable := rec.status >= http.StatusInternalServerError ||
+		rec.status == http.StatusTooManyRequests; !retryable {
 		finish.Abandon, finish.Status, finish.Body = false, rec.status, rec.body
 		s.finishIdempotent(r, finish)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/actorgate/actorgate/internal/jsonstr"
 )
@@ -50,6 +51,10 @@ type Error struct {
 	Type    string
 	Param   string
 	Code    string
+	// RetryAfter, when positive, is the wait that WriteError announces in
+	// the Retry-After header, in whole seconds rounded up, and in the
+	// retry-after-ms header, which openai-go v3 reads before Retry-After.
+	RetryAfter time.Duration
 }
 
 // Error returns the message, which names the parameter when there is one.
@@ -111,8 +116,21 @@ func WriteError(w http.ResponseWriter, e *Error) {
 	h := w.Header()
 	h["Content-Type"] = ContentTypeJSON
 	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if e.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.FormatInt(ceilDiv(e.RetryAfter, time.Second), 10))
+		h.Set("Retry-After-Ms", strconv.FormatInt(ceilDiv(e.RetryAfter, time.Millisecond), 10))
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// ceilDiv returns a positive d in whole units, rounded up.
+func ceilDiv(d, unit time.Duration) int64 {
+	n := int64(d / unit)
+	if d%unit != 0 {
+		n++
+	}
+	return n
 }
 
 // ContentTypeJSON is the Content-Type of a JSON response as a shared,
