@@ -69,6 +69,9 @@
 //
 // On Restarting, Stopping and Stopped the actor cancels every run, waits
 // up to five seconds for them to return, and closes the backend. The
-// cancelled runs reply "cancelled" to their senders, and a Runner rejects
-// new runs with [ErrNotRunning] until the next incarnation has started.
+// cancelled runs reply "cancelled" to their senders. A new run on a
+// Runner waits up to two seconds for the next incarnation to start, and is
+// rejected with [ErrNotRunning] when none has by then or its context ends.
+// The same wait covers a request that arrives before the first
+// incarnation has started.
 package agent

@@ -38,9 +38,17 @@ type Runner struct {
 	// lent is the backend and loggers of the running agent, nil while
 	// none runs.
 	lent *lent
-	runs map[*run]struct{}
-	byID map[string]*run
+	// opened is closed while an agent lends its backend (lent is set), and
+	// replaced when the agent takes it back.
+	opened chan struct{}
+	runs   map[*run]struct{}
+	byID   map[string]*run
 }
+
+// agentStartWait bounds how long a run waits for an agent to lend its
+// backend when none has: the API server can take a request before the
+// agent actor has started, or while the gateway restarts it.
+const agentStartWait = 2 * time.Second
 
 // lent is the backend and loggers of the agent incarnation that serves a
 // runner. A run keeps the one it started with.
@@ -54,7 +62,10 @@ type lent struct {
 // NewRunner returns a runner that runs nothing until an agent actor given
 // it with [WithRunner] has started.
 func NewRunner() *Runner {
-	return &Runner{runs: make(map[*run]struct{}), byID: make(map[string]*run)}
+	return &Runner{
+		opened: make(chan struct{}),
+		runs:   make(map[*run]struct{}), byID: make(map[string]*run),
+	}
 }
 
 // run is one agent request in progress.
@@ -96,6 +107,9 @@ func (r *Runner) begin(parent context.Context, req *messages.AgentRequest,
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.lent == nil {
+		r.awaitAgent(parent)
+	}
+	if r.lent == nil {
 		return nil, nil, nil, ErrNotRunning
 	}
 	if req.RequestID != "" && r.byID[req.RequestID] != nil {
@@ -108,6 +122,22 @@ func (r *Runner) begin(parent context.Context, req *messages.AgentRequest,
 		r.byID[entry.id] = entry
 	}
 	return entry, withFailureNote(ctx, &entry.failure), r.lent, nil
+}
+
+// awaitAgent waits, with r.mu unlocked, until an agent lends its backend,
+// agentStartWait passes or ctx ends. It is called and returns with r.mu
+// locked.
+func (r *Runner) awaitAgent(ctx context.Context) {
+	opened := r.opened
+	r.mu.Unlock()
+	defer r.mu.Lock()
+	timer := time.NewTimer(agentStartWait)
+	defer timer.Stop()
+	select {
+	case <-opened:
+	case <-timer.C:
+	case <-ctx.Done():
+	}
 }
 
 // end unregisters a run that has returned and releases its context.
@@ -139,6 +169,9 @@ func (r *Runner) Cancel(id string) bool {
 func (r *Runner) open(backend Backend, logger, failures *zap.Logger) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.lent == nil {
+		close(r.opened)
+	}
 	r.lent = &lent{backend: backend, logger: logger, failures: failures}
 }
 
@@ -148,6 +181,9 @@ func (r *Runner) open(backend Backend, logger, failures *zap.Logger) {
 func (r *Runner) close() []*run {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.lent != nil {
+		r.opened = make(chan struct{})
+	}
 	r.lent = nil
 	out := make([]*run, 0, len(r.runs))
 	for entry := range r.runs {

@@ -47,10 +47,30 @@ func spawnLoggedRunner(t *testing.T, system *actor.ActorSystem, backend Backend,
 	}
 }
 
-func TestRunnerRefusesBeforeTheAgentStarts(t *testing.T) {
-	_, err := NewRunner().Run(context.Background(), userRequest("hello", false), nil)
+func TestRunnerRefusesWithoutAnAgent(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err := NewRunner().Run(ctx, userRequest("hello", false), nil)
 	if !errors.Is(err, ErrNotRunning) {
 		t.Fatalf("err = %v, want ErrNotRunning", err)
+	}
+}
+
+func TestRunnerWaitsForTheAgentToStart(t *testing.T) {
+	runner := NewRunner()
+	done := make(chan error, 1)
+	go func() {
+		_, err := runner.Run(context.Background(), userRequest("early", false), nil)
+		done <- err
+	}()
+	// The run waits for up to agentStartWait; the agent starts within it.
+	time.Sleep(10 * time.Millisecond)
+	system := newSystem(t)
+	pid := system.Root.Spawn(Props(func() (Backend, error) { return NewEcho(), nil }, nil,
+		WithRunner(runner)))
+	t.Cleanup(func() { stopActor(t, system, pid) })
+	if err := receive(t, done, "the early run"); err != nil {
+		t.Fatalf("run sent before the agent started: err = %v, want a reply", err)
 	}
 }
 
@@ -134,7 +154,9 @@ func TestStoppingTheAgentCancelsRunnerRuns(t *testing.T) {
 	if reply := receive(t, done, "the run's reply"); reply.Err == nil || reply.Err.Code != CodeCancelled {
 		t.Fatalf("reply = %+v, want code %s", reply, CodeCancelled)
 	}
-	if _, err := runner.Run(context.Background(), userRequest("late", false), nil); !errors.Is(err, ErrNotRunning) {
+	late, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := runner.Run(late, userRequest("late", false), nil); !errors.Is(err, ErrNotRunning) {
 		t.Fatalf("run after stop: err = %v, want ErrNotRunning", err)
 	}
 	if backend.closes.Load() != 1 {

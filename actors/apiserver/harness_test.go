@@ -105,7 +105,7 @@ func launch(t testing.TB, cfg config.Config, opts ...actorgate.Option) *api {
 
 // waitAgent waits until the agent has handled *actor.Started, and so
 // serves the runner. The API server can report connected before that, and
-// a request sent then gets 503 "no agent is running". protoactor-go
+// a request sent then waits for the agent to start. protoactor-go
 // replies to *actor.Touch once the actor's Receive has handled it, and it
 // delivers Started before any such message.
 func (a *api) waitAgent(system *actor.ActorSystem) {
