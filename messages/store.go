@@ -24,6 +24,7 @@ const (
 	ResponseIncomplete = "incomplete"
 	ResponseFailed     = "failed"
 	ResponseInProgress = "in_progress"
+	ResponseCancelled  = "cancelled"
 )
 
 // StoredResponse is one response of the Responses API as the store keeps it.

@@ -673,9 +673,9 @@ func validateResponse(r *messages.StoredResponse, checkJSON bool) error {
 		return err
 	}
 	if r.Status == "" {
-		return invalidArgument("response %s has an empty status; set %s, %s, %s or %s",
+		return invalidArgument("response %s has an empty status; set %s, %s, %s, %s or %s",
 			r.ID, messages.ResponseCompleted, messages.ResponseIncomplete,
-			messages.ResponseFailed, messages.ResponseInProgress)
+			messages.ResponseFailed, messages.ResponseCancelled, messages.ResponseInProgress)
 	}
 	if len(r.Body) == 0 {
 		return invalidArgument("response %s body is empty; set the response object JSON", r.ID)

@@ -64,7 +64,8 @@
 // reason "error" (or "length") and a Responses stream with
 // response.failed or response.incomplete, never as completed. An idle stream gets the SSE
 // comment ": keepalive" every KeepAlive. A client that goes away cancels
-// the agent run, and a streamed response is stored as incomplete. Each
+// the agent run, and a streamed response is stored with the status
+// "cancelled" and the text it had received. Each
 // frame is flushed once no further agent message is waiting, so the first
 // delta goes out at once and a burst of deltas goes out in one write.
 //

@@ -305,11 +305,11 @@ func TestResponseClientDisconnectStoresIncomplete(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if stored["status"] != "incomplete" {
-		t.Errorf("stored status = %v, want incomplete", stored["status"])
+	if stored["status"] != "cancelled" {
+		t.Errorf("stored status = %v, want cancelled", stored["status"])
 	}
-	if d, _ := stored["incomplete_details"].(map[string]any); d["reason"] != "cancelled" {
-		t.Errorf("incomplete_details = %v", stored["incomplete_details"])
+	if d, present := stored["incomplete_details"]; !present || d != nil {
+		t.Errorf("incomplete_details = %v (present %t), want null", d, present)
 	}
 	if text := outputText(stored); text != "first " {
 		t.Errorf("stored text = %q, want the streamed part", text)

@@ -24,10 +24,10 @@ const (
 const (
 	IncompleteMaxOutputTokens = "max_output_tokens"
 	IncompleteContentFilter   = "content_filter"
-	IncompleteCancelled       = "cancelled"
 )
 
-// AgentError codes that make a response incomplete rather than failed.
+// agentCancelled is the AgentError code that makes a response cancelled
+// rather than failed.
 const agentCancelled = "cancelled"
 
 // ResponseObject is a Responses API response: what POST /v1/responses
@@ -37,7 +37,7 @@ type ResponseObject struct {
 	ID        string
 	CreatedAt int64
 	// Status is one of messages.ResponseCompleted, ResponseIncomplete,
-	// ResponseFailed or ResponseInProgress.
+	// ResponseFailed, ResponseCancelled or ResponseInProgress.
 	Status string
 	Model  string
 	// Instructions is written as null unless HasInstructions is set.
@@ -163,8 +163,7 @@ func NewResponseObject(p ResponseParams) *ResponseObject {
 
 // SetReply sets the outcome of the run from r, with fresh item ids:
 //   - r.Err set: status failed with error {code, message}, except the code
-//     "cancelled", which makes the response incomplete with reason
-//     "cancelled";
+//     "cancelled", which makes the response cancelled;
 //   - finish reason "length": incomplete, reason "max_output_tokens";
 //   - finish reason "content_filter": incomplete, reason "content_filter";
 //   - otherwise completed.
@@ -214,8 +213,7 @@ func (o *ResponseObject) setOutcome(r *messages.AgentReply) {
 	o.IncompleteReason = ""
 	switch {
 	case r.Err != nil && r.Err.Code == agentCancelled:
-		o.Status = messages.ResponseIncomplete
-		o.IncompleteReason = IncompleteCancelled
+		o.Status = messages.ResponseCancelled
 	case r.Err != nil:
 		o.Status = messages.ResponseFailed
 		o.Error = &ResponseError{Code: r.Err.Code, Message: r.Err.Message}

@@ -217,7 +217,9 @@ func terminalEvent(status string) string {
 	switch status {
 	case messages.ResponseFailed:
 		return EventResponseFailed
-	case messages.ResponseIncomplete:
+	case messages.ResponseIncomplete, messages.ResponseCancelled:
+		// The stream has no event of its own for a cancelled response,
+		// whose client is gone by then.
 		return EventResponseIncomplete
 	}
 	return EventResponseCompleted

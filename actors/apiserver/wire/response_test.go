@@ -67,7 +67,7 @@ func responseCases() []struct {
 		{"response_incomplete_length.json", testParams(&messages.AgentReply{
 			Text: "cut", FinishReason: messages.FinishLength,
 		})},
-		{"response_incomplete_cancelled.json", testParams(&messages.AgentReply{
+		{"response_cancelled.json", testParams(&messages.AgentReply{
 			Text: "so far", Err: &messages.AgentError{Code: "cancelled", Message: "client left"},
 		})},
 	}
@@ -129,9 +129,9 @@ func TestResponseObjectStatus(t *testing.T) {
 		},
 		{
 			"cancelled", &messages.AgentReply{Err: &messages.AgentError{Code: "cancelled"}},
-			"incomplete", "incomplete",
+			"cancelled", "incomplete",
 			[]string{"message"},
-			false, "cancelled",
+			false, "",
 		},
 	}
 	for _, tc := range cases {
