@@ -65,7 +65,7 @@ func BenchmarkParseStream(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		reply := messages.AgentReply{RequestID: "bench"}
-		readStream(context.Background(), bytes.NewReader(data), &reply, emit)
+		_ = readStream(context.Background(), bytes.NewReader(data), &reply, emit)
 		if reply.Err != nil {
 			b.Fatal(reply.Err)
 		}
@@ -117,7 +117,7 @@ func BenchmarkReadCompletion(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		reply := messages.AgentReply{RequestID: "bench"}
-		readCompletion(context.Background(), bytes.NewReader(data), &reply)
+		_ = readCompletion(context.Background(), bytes.NewReader(data), &reply)
 		if reply.Err != nil || reply.Text == "" {
 			b.Fatalf("reply = %+v", reply)
 		}

@@ -288,7 +288,7 @@ func TestReadCompletionPaths(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			reply := messages.AgentReply{RequestID: "r", Model: "up-model"}
-			readCompletion(context.Background(), strings.NewReader(tt.completion), &reply)
+			_ = readCompletion(context.Background(), strings.NewReader(tt.completion), &reply)
 
 			if tt.wantErr != "" {
 				if reply.Err == nil || !strings.Contains(reply.Err.Message, tt.wantErr) {

@@ -48,7 +48,7 @@ func FuzzReadStream(f *testing.F) {
 			}
 			streamed.WriteString(d.Text)
 		}
-		readStream(context.Background(), bytes.NewReader(data), reply, emit)
+		_ = readStream(context.Background(), bytes.NewReader(data), reply, emit)
 
 		if reply.Text != streamed.String() {
 			t.Fatalf("reply text %q differs from the streamed text %q", reply.Text, streamed.String())
@@ -90,7 +90,7 @@ func FuzzReadCompletion(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		reply := &messages.AgentReply{RequestID: "run_fuzz"}
-		readCompletion(context.Background(), bytes.NewReader(data), reply)
+		_ = readCompletion(context.Background(), bytes.NewReader(data), reply)
 		if len(reply.Text) > maxExpansion*len(data) {
 			t.Fatalf("reply text of %d bytes from %d bytes of input", len(reply.Text), len(data))
 		}
