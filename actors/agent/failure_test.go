@@ -237,17 +237,25 @@ func failureLog(t *testing.T, logs *observer.ObservedLogs) (zapcore.Level, map[s
 	return entries[0].Level, entries[0].ContextMap()
 }
 
+// refusedBackend returns an openai backend whose upstream is host:port,
+// where nothing listens, closed when the test ends.
+func refusedBackend(t *testing.T, host, port string, logger *zap.Logger) Backend {
+	t.Helper()
+	b, err := NewOpenAI(OpenAIConfig{
+		BaseURL: "http://" + net.JoinHostPort(host, port) + "/v1", Timeout: 5 * time.Second,
+	}, logger)
+	if err != nil {
+		t.Fatalf("NewOpenAI: %v", err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
 func TestOpenAIRefusedHidesAddress(t *testing.T) {
 	for _, stream := range []bool{false, true} {
 		t.Run("stream="+strconv.FormatBool(stream), func(t *testing.T) {
 			host, port := closedPort(t)
-			b, err := NewOpenAI(OpenAIConfig{
-				BaseURL: "http://" + net.JoinHostPort(host, port) + "/v1", Timeout: 5 * time.Second,
-			}, nil)
-			if err != nil {
-				t.Fatalf("NewOpenAI: %v", err)
-			}
-			t.Cleanup(func() { _ = b.Close() })
+			b := refusedBackend(t, host, port, nil)
 
 			reply, logs := runLogged(t, b, userRequest("hi", stream))
 
@@ -274,13 +282,7 @@ func TestOpenAIRefusedHidesAddress(t *testing.T) {
 
 func TestAgentMessageRunLogsCause(t *testing.T) {
 	host, port := closedPort(t)
-	b, err := NewOpenAI(OpenAIConfig{
-		BaseURL: "http://" + net.JoinHostPort(host, port) + "/v1", Timeout: 5 * time.Second,
-	}, nil)
-	if err != nil {
-		t.Fatalf("NewOpenAI: %v", err)
-	}
-	t.Cleanup(func() { _ = b.Close() })
+	b := refusedBackend(t, host, port, nil)
 	core, logs := observer.New(zapcore.DebugLevel)
 	system := newSystem(t)
 	pid := spawnAgent(t, system, b, zap.New(core))
@@ -304,13 +306,7 @@ func TestAgentMessageRunLogsCause(t *testing.T) {
 func TestOpenAIDirectRunLogsCause(t *testing.T) {
 	host, port := closedPort(t)
 	core, logs := observer.New(zapcore.DebugLevel)
-	b, err := NewOpenAI(OpenAIConfig{
-		BaseURL: "http://" + net.JoinHostPort(host, port) + "/v1", Timeout: 5 * time.Second,
-	}, zap.New(core))
-	if err != nil {
-		t.Fatalf("NewOpenAI: %v", err)
-	}
-	t.Cleanup(func() { _ = b.Close() })
+	b := refusedBackend(t, host, port, zap.New(core))
 
 	reply := b.Run(context.Background(), userRequest("hi", false), nil)
 

@@ -31,28 +31,17 @@ func TestUpstreamFailsBeforeText(t *testing.T) {
 	for name, answer := range failingAnswers {
 		up := newUpstream(t, answer)
 		a := startAPI(t, useUpstream(up))
-		for _, path := range []string{"/v1/chat/completions", "/v1/responses"} {
-			for _, stream := range []bool{false, true} {
-				body := map[string]any{"model": "m", "stream": stream}
-				if path == "/v1/responses" {
-					body["input"] = "hi"
-				} else {
-					body["messages"] = []any{map[string]any{"role": "user", "content": "hi"}}
-				}
-				s := a.openStream(path, body)
-				raw := s.body()
-				if s.resp.StatusCode != http.StatusBadGateway {
-					t.Errorf("%s %s stream=%v: status = %d, want 502: %s", name, path, stream,
-						s.resp.StatusCode, raw)
-					continue
-				}
-				r := result{status: s.resp.StatusCode, body: raw}
-				if code := r.errorField(t, "code"); code != "agent_incomplete" {
-					t.Errorf("%s %s stream=%v: code = %v", name, path, stream, code)
-				}
-				if ct := s.resp.Header.Get("Content-Type"); ct != "application/json" {
-					t.Errorf("%s %s stream=%v: content type = %q", name, path, stream, ct)
-				}
+		for _, call := range a.failEveryRoute() {
+			r := call.result
+			if r.status != http.StatusBadGateway {
+				t.Errorf("%s %s: status = %d, want 502: %s", name, call.name, r.status, r.body)
+				continue
+			}
+			if code := r.errorField(t, "code"); code != "agent_incomplete" {
+				t.Errorf("%s %s: code = %v", name, call.name, code)
+			}
+			if ct := r.header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("%s %s: content type = %q", name, call.name, ct)
 			}
 		}
 	}
