@@ -95,7 +95,10 @@ type APIServerConfig struct {
 	Port    int    `yaml:"port"`
 	// Key is the bearer key clients must send; at least 16 characters and
 	// not a placeholder.
-	Key         string   `yaml:"key"`
+	Key string `yaml:"key"`
+	// KeyFrom is the source of Key: KeyFromEnvironment, or the path of the
+	// .env file or of config.yaml. It is empty when no key is set.
+	KeyFrom     string   `yaml:"-"`
 	CORSOrigins []string `yaml:"cors_origins"`
 	// ModelName is the model id /v1/models advertises.
 	ModelName string `yaml:"model_name"`

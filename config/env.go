@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strconv"
@@ -41,6 +42,10 @@ type envSetting struct {
 	name  string
 	apply func(c *Config, value string) (problem string)
 }
+
+// KeyFromEnvironment is APIServerConfig.KeyFrom for a key set by the
+// API_SERVER_KEY environment variable.
+const KeyFromEnvironment = "environment"
 
 // envSettings lists the variables in the order they are applied.
 // API_SERVER_ENABLED is handled by applyEnabled.
@@ -112,6 +117,9 @@ func applyEnv(c *Config, src envSource) error {
 
 		if problem := s.apply(c, value); problem != "" {
 			errs = append(errs, envError(s.name, value, from, problem))
+		}
+		if s.name == "API_SERVER_KEY" {
+			c.Platforms.APIServer.KeyFrom = cmp.Or(from, KeyFromEnvironment)
 		}
 	}
 

@@ -187,6 +187,9 @@ func (res *LoadResult) readYAML(home string) error {
 
 	warnings, err := decodeYAML(data, path, &res.Config)
 	res.Warnings = append(res.Warnings, warnings...)
+	if res.Config.Platforms.APIServer.Key != "" {
+		res.Config.Platforms.APIServer.KeyFrom = path
+	}
 
 	return err
 }

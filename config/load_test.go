@@ -102,6 +102,7 @@ func TestReadEverySetting(t *testing.T) {
 
 	want := Default()
 	want.Platforms.APIServer.Key = testKey
+	want.Platforms.APIServer.KeyFrom = KeyFromEnvironment
 	want.Platforms.APIServer.Host = "0.0.0.0"
 	want.Platforms.APIServer.Port = 8000
 	want.Platforms.APIServer.CORSOrigins = []string{

@@ -167,7 +167,19 @@ func printWelcome(w io.Writer, cfg config.Config, initRes config.InitResult, row
 	}
 	base := "http://" + net.JoinHostPort(host, fmt.Sprint(api.Port)) + "/v1"
 	fmt.Fprintf(w, "OpenAI-compatible API: %s (model %q)\n", base, api.ModelName)
-	fmt.Fprintf(w, "API key: API_SERVER_KEY in %s\n", filepath.Join(cfg.Home, ".env"))
+	fmt.Fprintf(w, "API key: %s\n", keyLocation(api))
+}
+
+// keyLocation names the setting that holds the API key in use.
+func keyLocation(api config.APIServerConfig) string {
+	switch from := api.KeyFrom; {
+	case from == config.KeyFromEnvironment:
+		return "the API_SERVER_KEY environment variable, which wins over the files"
+	case filepath.Base(from) == config.ConfigFileName:
+		return "platforms.api_server.key in " + from
+	default:
+		return "API_SERVER_KEY in " + from
+	}
 }
 
 // checkConfig validates the configuration without starting anything.
