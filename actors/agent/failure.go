@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -61,6 +62,29 @@ func sampled(logger *zap.Logger) *zap.Logger {
 	return logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
 		return zapcore.NewSamplerWithOptions(c, time.Second, 10, 100)
 	}))
+}
+
+// Patterns of what hideAddresses replaces in an upstream's error text.
+var (
+	// urlPattern matches an absolute URL, up to white space or a quote.
+	urlPattern = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>]+`)
+	// addressPattern matches a bracketed IPv6 address, an IPv4 address or
+	// localhost, each with an optional port, and a dotted host name with a
+	// port. A bare word before a colon and digits ("line 1:23") does not
+	// match.
+	addressPattern = regexp.MustCompile(`\[[0-9A-Fa-f:.%]+\](:\d{1,5})?` +
+		`|\b\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?\b` +
+		`|\blocalhost(:\d{1,5})?\b` +
+		`|\b[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+:\d{1,5}\b`)
+)
+
+// hideAddresses replaces the URLs and network addresses in text, an
+// error message that the upstream wrote, with placeholders. The message
+// reaches API clients, and an upstream behind the gateway may name its
+// own address or other internal hosts in it.
+func hideAddresses(text string) string {
+	text = urlPattern.ReplaceAllString(text, "[URL]")
+	return addressPattern.ReplaceAllString(text, "[address]")
 }
 
 // transportReason returns why a connection to the upstream, or a read

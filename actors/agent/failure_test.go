@@ -386,6 +386,54 @@ func TestOpenAIReadFailureHidesAddress(t *testing.T) {
 	}
 }
 
+func TestHideAddresses(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"model not found", "model not found"},
+		{"line 1:23: unexpected token", "line 1:23: unexpected token"},
+		{
+			"connect to http://10.0.0.5:8000/v1/models failed",
+			"connect to [URL] failed",
+		},
+		{"backend 10.0.0.5:8000 refused", "backend [address] refused"},
+		{"backend 192.168.1.20 is down", "backend [address] is down"},
+		{"dial [fd00::1]:9000: refused", "dial [address]: refused"},
+		{"llm.internal.example:8443 timed out", "[address] timed out"},
+		{"see localhost:11434 and localhost", "see [address] and [address]"},
+		{`{"detail":"https://vllm.lan/x?y=1"}`, `{"detail":"[URL]"}`},
+	}
+	for _, tt := range tests {
+		if got := hideAddresses(tt.in); got != tt.want {
+			t.Errorf("hideAddresses(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestOpenAIErrorTextHidesAddress(t *testing.T) {
+	const upstreamText = "upstream http://10.1.2.3:8000/v1 failed at 10.1.2.3:8000"
+	for _, stream := range []bool{false, true} {
+		t.Run("stream="+strconv.FormatBool(stream), func(t *testing.T) {
+			f := newFakeUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+				if !stream {
+					serveJSON(http.StatusInternalServerError,
+						`{"error":{"message":"`+upstreamText+`","type":"server_error"}}`)(w, r)
+					return
+				}
+				w.Header().Set("Content-Type", "text/event-stream")
+				_, _ = io.WriteString(w, `data: {"error":{"message":"`+upstreamText+`"}}`+"\n\n")
+			})
+			b := newTestBackend(t, f, 5*time.Second)
+
+			reply := b.Run(context.Background(), userRequest("hi", stream), nil)
+
+			requireError(t, reply, CodeUpstreamError)
+			requireNoAddress(t, reply.Err.Message, "10.1.2.3", "8000")
+			if !strings.Contains(reply.Err.Message, "upstream [URL] failed at [address]") {
+				t.Errorf("message = %q, want the upstream's text with placeholders", reply.Err.Message)
+			}
+		})
+	}
+}
+
 func TestOpenAIRetryAfter(t *testing.T) {
 	tests := []struct {
 		name   string

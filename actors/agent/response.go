@@ -196,7 +196,8 @@ func credentialsError(status int, text string) error {
 }
 
 // errorText returns the message of an OpenAI error object, or the string
-// itself when an upstream sent the error as a plain string, truncated to
+// itself when an upstream sent the error as a plain string, without the
+// URLs and addresses it names (see hideAddresses) and truncated to
 // maxErrorMessageBytes.
 func errorText(raw json.RawMessage) string {
 	var text string
@@ -207,7 +208,7 @@ func errorText(raw json.RawMessage) string {
 		}
 		text = e.Message
 	}
-	return truncateUTF8(strings.TrimSpace(text), maxErrorMessageBytes)
+	return truncateUTF8(hideAddresses(strings.TrimSpace(text)), maxErrorMessageBytes)
 }
 
 // truncateUTF8 cuts s to at most limit bytes without splitting a rune.

@@ -25,8 +25,9 @@ const allowedHeaderPrefix = "x-stainless-"
 // blocks the request itself.
 var allowedHeaderList = strings.Join(allowedHeaders, ", ")
 
-// exposedHeaders are the response headers a browser script may read.
-const exposedHeaders = "X-Request-Id, Idempotency-Replayed"
+// exposedHeaders are the response headers a browser script may read:
+// the OpenAI SDKs read the two Retry-After headers when they retry.
+const exposedHeaders = "X-Request-Id, Idempotency-Replayed, Retry-After, Retry-After-Ms"
 
 // corsPolicy is deny-by-default: a request with an Origin header is
 // rejected with 403 unless the origin is on the allowlist or the list

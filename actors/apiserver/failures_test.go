@@ -262,7 +262,7 @@ func TestChatClientDisconnectCancelsUpstream(t *testing.T) {
 	waitNoLeaks(t, baseline)
 }
 
-func TestResponseClientDisconnectStoresIncomplete(t *testing.T) {
+func TestResponseClientDisconnectStoresCancelled(t *testing.T) {
 	var up *fakeUpstream
 	up = newUpstream(t, hangAfterFirstWord(&up))
 	a := startAPI(t, useUpstream(up))

@@ -2,6 +2,7 @@ package apiserver_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -207,6 +208,12 @@ func TestCORSPreflight(t *testing.T) {
 	}
 	if got := r.header.Get("Access-Control-Allow-Origin"); got != "http://app.test" {
 		t.Errorf("Access-Control-Allow-Origin = %q", got)
+	}
+	exposed := r.header.Get("Access-Control-Expose-Headers")
+	for _, h := range []string{"X-Request-Id", "Idempotency-Replayed", "Retry-After", "Retry-After-Ms"} {
+		if !slices.Contains(strings.Split(exposed, ", "), h) {
+			t.Errorf("Access-Control-Expose-Headers %q lacks %s", exposed, h)
+		}
 	}
 
 	r = preflight("http://app.test", "x-evil-header")
