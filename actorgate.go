@@ -222,13 +222,21 @@ func (g *Gateway) command(ctx context.Context, msg any) error {
 // Reload validates cfg and converges the running tree on it: platforms
 // whose settings changed restart, new ones start, removed ones stop, the
 // rest are left alone, and a fatal platform is retried. An invalid cfg is
-// rejected and the running configuration stays.
+// rejected and the running configuration stays. The agent and its
+// settings stay as they are, the platforms' agent timeout included, and
+// the reply's RestartNeeded names the agent settings that differ.
 func (g *Gateway) Reload(ctx context.Context, cfg config.Config) (*gateway.ReloadReply, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("actorgate: invalid configuration, keeping the running one: %w", err)
 	}
-	if cfg.Agent != g.cfg.Agent {
-		g.log.Warn("agent settings changed; they apply after a restart")
+	g.mu.Lock()
+	running := g.cfg.Agent
+	g.mu.Unlock()
+	pending := cfg.Agent.ChangedFrom(running)
+	cfg.Agent = running
+	if len(pending) > 0 {
+		g.log.Warn("agent settings changed; they apply after a restart",
+			zap.Strings("settings", pending))
 	}
 	res, err := g.request(ctx, &gateway.Reload{Platforms: g.platforms(cfg)})
 	if err != nil {
@@ -241,6 +249,7 @@ func (g *Gateway) Reload(ctx context.Context, cfg config.Config) (*gateway.Reloa
 	g.mu.Lock()
 	g.cfg = cfg
 	g.mu.Unlock()
+	reply.RestartNeeded = pending
 	return reply, nil
 }
 

@@ -75,6 +75,27 @@ type AgentConfig struct {
 	Timeout time.Duration `yaml:"timeout"`
 }
 
+// ChangedFrom returns the environment variable names of the settings in
+// which a differs from old, in the order of AgentConfig's fields.
+func (a AgentConfig) ChangedFrom(old AgentConfig) []string {
+	var names []string
+	for _, f := range []struct {
+		name    string
+		changed bool
+	}{
+		{"AGENT_BACKEND", a.Backend != old.Backend},
+		{"AGENT_BASE_URL", a.BaseURL != old.BaseURL},
+		{"AGENT_API_KEY", a.APIKey != old.APIKey},
+		{"AGENT_MODEL", a.Model != old.Model},
+		{"AGENT_TIMEOUT", a.Timeout != old.Timeout},
+	} {
+		if f.changed {
+			names = append(names, f.name)
+		}
+	}
+	return names
+}
+
 // PlatformsConfig holds one block per platform.
 type PlatformsConfig struct {
 	APIServer APIServerConfig `yaml:"api_server"`

@@ -52,6 +52,10 @@ type ReloadReply struct {
 	Restarted []string
 	Stopped   []string
 	Unchanged []string
+	// RestartNeeded names, by their environment variables, the settings
+	// that changed but take effect only when the process restarts. The
+	// gateway actor leaves it empty; actorgate.Gateway.Reload fills it.
+	RestartNeeded []string
 }
 
 // Shutdown requests that the gateway stop every platform adapter. Done is closed

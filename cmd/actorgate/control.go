@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -31,7 +32,9 @@ type control struct {
 	done chan struct{}
 }
 
-func startControl(home string, gw *actorgate.Gateway, reload func() error, log *zap.Logger) (*control, error) {
+func startControl(home string, gw *actorgate.Gateway, reload func() ([]string, error),
+	log *zap.Logger,
+) (*control, error) {
 	path := filepath.Join(home, controlSocket)
 	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
 		_ = c.Close()
@@ -64,7 +67,8 @@ func startControl(home string, gw *actorgate.Gateway, reload func() error, log *
 		writeControl(w, map[string]string{"status": "ok"}, err)
 	})
 	mux.HandleFunc("POST /reload", func(w http.ResponseWriter, _ *http.Request) {
-		writeControl(w, map[string]string{"status": "ok"}, reload())
+		pending, err := reload()
+		writeControl(w, reloadResult{Status: "ok", RestartNeeded: pending}, err)
 	})
 	c := &control{
 		srv:  &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second},
@@ -200,11 +204,24 @@ func platformCommand(args []string, stdout, stderr io.Writer, getenv func(string
 	return 0
 }
 
+// reloadResult is the control socket's response to a reload.
+type reloadResult struct {
+	Status string `json:"status"`
+	// RestartNeeded names the settings that changed but take effect only
+	// after a restart.
+	RestartNeeded []string `json:"restart_needed,omitempty"`
+}
+
 func reloadCommand(stdout, stderr io.Writer, getenv func(string) string) int {
-	if err := callControl(getenv, http.MethodPost, "/reload", nil); err != nil {
+	var res reloadResult
+	if err := callControl(getenv, http.MethodPost, "/reload", &res); err != nil {
 		fmt.Fprintln(stderr, "actorgate reload:", err)
 		return 1
 	}
 	fmt.Fprintln(stdout, "configuration reloaded")
+	if len(res.RestartNeeded) > 0 {
+		fmt.Fprintf(stdout, "restart the gateway to apply %s; the agent runs with the "+
+			"settings it started with until then\n", strings.Join(res.RestartNeeded, ", "))
+	}
 	return 0
 }

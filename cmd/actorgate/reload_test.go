@@ -185,6 +185,31 @@ func TestReloadLeavesUnchangedPlatform(t *testing.T) {
 	modelIDs(t, p)
 }
 
+func TestReloadNamesAgentRestartSettings(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	env := apiDotenv(t)
+	p := startFromFiles(t, home, env)
+	waitStatus(t, home, "api_server", "connected")
+
+	env["AGENT_MODEL"] = "other-model"
+	env["AGENT_TIMEOUT"] = "7s"
+	writeDotenv(t, home, env)
+	cmd := exec.Command(binary, "reload")
+	cmd.Env = processEnv(home, nil)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("actorgate reload: %v\n%s", err, out)
+	}
+	want := "restart the gateway to apply AGENT_MODEL, AGENT_TIMEOUT"
+	if !strings.Contains(string(out), want) {
+		t.Errorf("reload output = %q, want it to contain %q", out, want)
+	}
+	lines := p.flushedLogLines(`"msg":"agent settings changed; they apply after a restart"`)
+	if len(lines) != 1 || !strings.Contains(lines[0], `"settings":["AGENT_MODEL","AGENT_TIMEOUT"]`) {
+		t.Errorf("agent settings log lines = %q, want one naming both settings", lines)
+	}
+}
+
 func TestReloadRetriesFatalPlatform(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -71,7 +71,9 @@ func runGateway(args []string, stdout, stderr io.Writer, getenv func(string) str
 	}
 	printWelcome(stdout, cfg, initRes, waitAPIServer(gw, welcomeWait))
 
-	ctl, err := startControl(home, gw, func() error { return reload(gw, home, getenv, log) }, log)
+	ctl, err := startControl(home, gw, func() ([]string, error) {
+		return reload(gw, home, getenv, log)
+	}, log)
 	if err != nil {
 		log.Warn("control socket not available; status and platform commands will not work",
 			zap.Error(err))
@@ -80,7 +82,7 @@ func runGateway(args []string, stdout, stderr io.Writer, getenv func(string) str
 
 	for sig := range sigs {
 		if sig == syscall.SIGHUP {
-			if err := reload(gw, home, getenv, log); err != nil {
+			if _, err := reload(gw, home, getenv, log); err != nil {
 				log.Error("reload rejected; the running configuration stays", zap.Error(err))
 			}
 			continue
@@ -108,15 +110,22 @@ func loadConfig(home string, getenv func(string) string, log *zap.Logger) (confi
 	return cfg, cfg.Validate()
 }
 
-func reload(gw *actorgate.Gateway, home string, getenv func(string) string, log *zap.Logger) error {
+// reload loads the configuration again and applies it, and returns the
+// settings that take effect only after a restart.
+func reload(gw *actorgate.Gateway, home string, getenv func(string) string,
+	log *zap.Logger,
+) ([]string, error) {
 	cfg, err := loadConfig(home, getenv, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err = gw.Reload(ctx, cfg)
-	return err
+	reply, err := gw.Reload(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return reply.RestartNeeded, nil
 }
 
 // welcomeWait bounds how long the welcome message waits for the API
