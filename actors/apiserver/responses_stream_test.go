@@ -50,8 +50,8 @@ func TestResponseStreamEventOrder(t *testing.T) {
 	events := s.rest()
 	names := eventTypes(t, events)
 	want := []string{
-		"response.created", "response.output_item.added", "response.content_part.added",
-		"response.output_text.delta", "response.output_text.done",
+		"response.created", "response.in_progress", "response.output_item.added",
+		"response.content_part.added", "response.output_text.delta", "response.output_text.done",
 		"response.content_part.done", "response.output_item.done", "response.completed",
 	}
 	if got := collapse(names); !reflect.DeepEqual(got, want) {
@@ -132,7 +132,7 @@ func TestResponseFunctionCallChain(t *testing.T) {
 			events := s.rest()
 			names := collapse(eventTypes(t, events))
 			want := []string{
-				"response.created", "response.output_item.added",
+				"response.created", "response.in_progress", "response.output_item.added",
 				"response.function_call_arguments.delta", "response.function_call_arguments.done",
 				"response.output_item.done", "response.completed",
 			}

@@ -10,6 +10,7 @@ import (
 // Stream event types of the Responses API.
 const (
 	EventResponseCreated        = "response.created"
+	EventResponseInProgress     = "response.in_progress"
 	EventResponseCompleted      = "response.completed"
 	EventResponseFailed         = "response.failed"
 	EventResponseIncomplete     = "response.incomplete"
@@ -33,7 +34,8 @@ type EventWriter interface {
 // It writes each event to the EventWriter the moment it is known and keeps
 // sequence_number strictly increasing from 0.
 //
-// The stream starts with response.created. Each output item then opens, in
+// The stream starts with response.created and response.in_progress, as
+// OpenAI's does. Each output item then opens, in
 // the order the items appear, with output_item.added. A message item adds
 // content_part.added and its output_text.delta events, and a function call
 // item its function_call_arguments.delta events. At Finish every item
@@ -84,14 +86,17 @@ func (s *ResponseStream) Object() *ResponseObject {
 	return s.obj
 }
 
-// Start writes response.created. Delta and Finish call it when it was not
-// called yet.
+// Start writes response.created and response.in_progress. Delta and
+// Finish call it when it was not called yet.
 func (s *ResponseStream) Start(w EventWriter) error {
 	if s.started {
 		return nil
 	}
 	s.started = true
-	return s.writeResponseEvent(w, EventResponseCreated)
+	if err := s.writeResponseEvent(w, EventResponseCreated); err != nil {
+		return err
+	}
+	return s.writeResponseEvent(w, EventResponseInProgress)
 }
 
 // Delta writes the events for one fragment of the agent's reply. The first

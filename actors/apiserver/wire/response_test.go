@@ -368,6 +368,9 @@ func checkStreamInvariants(t *testing.T, rec *eventRecorder, final *ResponseObje
 	if rec.names[0] != EventResponseCreated {
 		t.Errorf("first event = %q", rec.names[0])
 	}
+	if rec.names[1] != EventResponseInProgress {
+		t.Errorf("second event = %q, want %s", rec.names[1], EventResponseInProgress)
+	}
 	sent := map[string]string{}
 	open := map[string]bool{}
 	for i, name := range rec.names {
@@ -403,8 +406,8 @@ func checkEventFields(t *testing.T, i int, ev *streamEvent, sent map[string]stri
 ) {
 	t.Helper()
 	switch ev.Type {
-	case EventResponseCreated, EventResponseCompleted, EventResponseFailed,
-		EventResponseIncomplete:
+	case EventResponseCreated, EventResponseInProgress, EventResponseCompleted,
+		EventResponseFailed, EventResponseIncomplete:
 		if !json.Valid(ev.Response) {
 			t.Errorf("event %d: no response object", i)
 		}
@@ -452,7 +455,7 @@ func TestResponseStreamOrder(t *testing.T) {
 	steps := append(textDeltas("a", "b"), streamStep{reply: &messages.AgentReply{Text: "ab"}})
 	runStream(t, rec, steps)
 	want := []string{
-		EventResponseCreated, EventOutputItemAdded, EventContentPartAdded,
+		EventResponseCreated, EventResponseInProgress, EventOutputItemAdded, EventContentPartAdded,
 		EventOutputTextDelta, EventOutputTextDelta, EventOutputTextDone,
 		EventContentPartDone, EventOutputItemDone, EventResponseCompleted,
 	}
