@@ -21,9 +21,6 @@ import (
 	"github.com/actorgate/actorgate/metrics"
 )
 
-// ErrClosed is returned by calls on a Gateway after Close.
-var ErrClosed = errors.New("gateway is closed")
-
 // Option changes how Start builds the gateway.
 type Option func(*options)
 
@@ -70,9 +67,22 @@ type Gateway struct {
 	// runner runs the API server's agent requests on its handlers'
 	// goroutines, with the backend of the gateway's agent actor.
 	runner *agent.Runner
+	// locks are the lock files of the data folder and the databases.
+	locks *dataLocks
+	// sessionsDB is the path of the sessions database in the configuration
+	// passed to Start. The sessions store keeps it across reloads.
+	sessionsDB string
 }
 
 // Start validates cfg and spawns a gateway named name in system.
+//
+// Before it opens a database, Start takes an exclusive lock on the file
+// LockFileName in cfg.Home and on a lock file beside each database it
+// opens (such as responses.db.lock), and keeps them until Close has
+// stopped the tree. A second gateway on the same folder or database,
+// in this process or in another, fails with an error wrapping
+// ErrHomeInUse or ErrDatabaseInUse. The kernel drops the locks of a
+// process that dies, so a crash leaves none behind.
 func Start(system *actor.ActorSystem, name string, cfg config.Config, opts ...Option) (*Gateway, error) {
 	if system == nil {
 		return nil, errors.New("actorgate: actor system is nil")
@@ -92,38 +102,70 @@ func Start(system *actor.ActorSystem, name string, cfg config.Config, opts ...Op
 	}
 	g := &Gateway{
 		name: name, system: system, log: o.logger, opts: o, cfg: cfg, runner: agent.NewRunner(),
+		locks:      newDataLocks(o.logger),
+		sessionsDB: cfg.Platforms.Sessions.ResolvedDBPath(cfg.Home),
 	}
-	if err := g.initMetrics(); err != nil {
+	// The data folder is locked before the platforms are listed, so that a
+	// Start that finds it locked logs nothing.
+	if err := g.locks.lockHome(cfg.Home); err != nil {
 		return nil, fmt.Errorf("actorgate: %w", err)
 	}
-
-	newBackend, err := g.backend(cfg)
-	if err != nil {
+	if err := g.spawn(cfg); err != nil {
+		g.abortStart()
 		return nil, err
 	}
+	return g, nil
+}
+
+// spawn builds the gateway's props, locks the databases its platforms
+// open and spawns the tree.
+func (g *Gateway) spawn(cfg config.Config) error {
+	if err := g.initMetrics(); err != nil {
+		return fmt.Errorf("actorgate: %w", err)
+	}
+	newBackend, err := g.backend(cfg)
+	if err != nil {
+		return err
+	}
+	platforms := g.platforms(cfg)
+	if err := g.locks.lockDatabases(g.databases(cfg, platforms)); err != nil {
+		return fmt.Errorf("actorgate: %w", err)
+	}
 	props := gateway.Props(gateway.Config{
-		Name:      name,
+		Name:      g.name,
 		Backoff:   gateway.Backoff{Base: cfg.Gateway.BackoffBase, Cap: cfg.Gateway.BackoffCap},
 		Attention: cfg.Gateway.AttentionAfter,
-		Agent: agent.Props(observeBackend(newBackend, g.metrics), o.logger,
+		Agent: agent.Props(observeBackend(newBackend, g.metrics), g.log,
 			agent.WithRunner(g.runner)),
-		Platforms: g.platforms(cfg),
-		Sessions:  sessionsProps(cfg, o.logger),
-		Logger:    o.logger,
+		Platforms: platforms,
+		Sessions:  sessionsProps(cfg, g.log),
+		Logger:    g.log,
 		OnStatus:  g.metrics.ObservePlatform,
 		// A stopped adapter drains for the shutdown grace, then closes its
 		// store.
 		StopTimeout: cfg.Gateway.ShutdownGrace + stopMargin,
 	})
-	pid, err := system.Root.SpawnNamed(props, name)
+	pid, err := g.system.Root.SpawnNamed(props, g.name)
 	if err != nil {
-		return nil, fmt.Errorf("actorgate: spawning gateway %q: %w", name, err)
+		return fmt.Errorf("actorgate: spawning gateway %q: %w", g.name, err)
 	}
 	g.pid = pid
-	if err := g.awaitStarted(); err != nil {
-		return nil, err
+	return g.awaitStarted()
+}
+
+// abortStart stops what a failed Start spawned and releases the locks once
+// the tree has stopped. A tree that does not stop within the timeout of
+// protoactor-go's StopFuture (10 s in the pinned version) may still have a
+// database open, so its locks stay held until the process exits.
+func (g *Gateway) abortStart() {
+	if g.pid != nil {
+		if err := g.system.Root.StopFuture(g.pid).Wait(); err != nil {
+			g.log.Error("gateway did not stop after a failed start; keeping its data folder locked",
+				zap.String("gateway", g.name), zap.Error(err))
+			return
+		}
 	}
-	return g, nil
+	g.locks.release()
 }
 
 func (g *Gateway) backend(cfg config.Config) (func() (agent.Backend, error), error) {
@@ -224,7 +266,10 @@ func (g *Gateway) command(ctx context.Context, msg any) error {
 // rest are left alone, and a fatal platform is retried. An invalid cfg is
 // rejected and the running configuration stays. The agent and its
 // settings stay as they are, the platforms' agent timeout included, and
-// the reply's RestartNeeded names the agent settings that differ.
+// the reply's RestartNeeded names the agent settings that differ. A data
+// folder or database that cfg adds is locked as in Start, and when another
+// gateway holds it, the reload is rejected with an error wrapping
+// ErrHomeInUse or ErrDatabaseInUse.
 func (g *Gateway) Reload(ctx context.Context, cfg config.Config) (*gateway.ReloadReply, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("actorgate: invalid configuration, keeping the running one: %w", err)
@@ -234,11 +279,18 @@ func (g *Gateway) Reload(ctx context.Context, cfg config.Config) (*gateway.Reloa
 	g.mu.Unlock()
 	pending := cfg.Agent.ChangedFrom(running)
 	cfg.Agent = running
+	platforms := g.platforms(cfg)
+	if err := g.lockData(cfg, platforms); err != nil {
+		if errors.Is(err, ErrClosed) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("actorgate: keeping the running configuration: %w", err)
+	}
 	if len(pending) > 0 {
 		g.log.Warn("agent settings changed; they apply after a restart",
 			zap.Strings("settings", pending))
 	}
-	res, err := g.request(ctx, &gateway.Reload{Platforms: g.platforms(cfg)})
+	res, err := g.request(ctx, &gateway.Reload{Platforms: platforms})
 	if err != nil {
 		return nil, err
 	}
@@ -272,8 +324,11 @@ func (g *Gateway) request(ctx context.Context, msg any) (any, error) {
 
 // Close stops the tree leaf-first and waits, bounded by ctx: first every
 // platform adapter (the API server drains its requests in flight, then its
-// store closes), then the agent and the gateway itself. It is safe to call
-// more than once; later calls wait for the first and return its result.
+// store closes), then the agent and the gateway itself. Once the tree has
+// stopped, Close releases the locks of the data folder and the databases.
+// When it returns an error, an adapter may still have its database open,
+// so the locks stay held until the process exits. It is safe to call more
+// than once; later calls wait for the first and return its result.
 func (g *Gateway) Close(ctx context.Context) error {
 	g.mu.Lock()
 	if g.closing != nil {
@@ -291,6 +346,13 @@ func (g *Gateway) Close(ctx context.Context) error {
 	g.mu.Unlock()
 
 	err := g.stopTree(ctx)
+	switch {
+	case err == nil:
+		g.locks.release()
+	case g.locks.holding():
+		g.log.Warn("keeping the lock files until the process exits, because the gateway "+
+			"did not stop", zap.String("gateway", g.name), zap.Error(err))
+	}
 	g.mu.Lock()
 	g.err = err
 	close(g.closing)

@@ -136,12 +136,12 @@ const startTimeout = 10 * time.Second
 // awaitStarted waits until the gateway has handled *actor.Started, and so
 // has spawned its agent and its platforms: protoactor-go delivers Started
 // before any user message, so the reply to a status request comes after
-// it. Once Start returns, a message to AgentPID reaches the agent.
+// it. Once Start returns, a message to AgentPID reaches the agent. On
+// error the caller stops the gateway.
 func (g *Gateway) awaitStarted() error {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	if _, err := g.Status(ctx); err != nil {
-		g.system.Root.Stop(g.pid)
 		return fmt.Errorf("actorgate: gateway %q did not start: %w", g.name, err)
 	}
 	return nil

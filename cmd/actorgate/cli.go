@@ -24,7 +24,8 @@ Usage:
 The data folder is $ACTORGATE_HOME, or ~/.actorgate when it is not set. It
 holds config.yaml, .env and the databases. On the first run the folder is
 created, or used when it exists and is empty, with a new random API key in
-its .env file.
+its .env file. One gateway at a time runs on a folder: a second one exits
+with an error that names the pid of the first.
 
 Environment: ACTORGATE_LOG_LEVEL (debug, info, warn, error; default info),
 ACTORGATE_LOG_FORMAT (console or json; default console), and the settings
