@@ -182,13 +182,7 @@ func TestSharedDatabaseIsRejected(t *testing.T) {
 }
 
 func TestReloadOntoLockedDatabaseIsRejected(t *testing.T) {
-	system := newHost(t)
-	cfgA := withAPIServer(t, testConfig())
-	cfgB := withAPIServer(t, testConfig())
-	a := startGateway(t, system, "a", cfgA)
-	b := startGateway(t, system, "b", cfgB)
-	waitRow(t, a, apiserver.Name, "connected", inState(messages.StateConnected))
-	waitRow(t, b, apiserver.Name, "connected", inState(messages.StateConnected))
+	_, b, cfgA, cfgB := startTwoAPIGateways(t)
 
 	moved := cfgB
 	moved.Platforms.APIServer.DBPath = cfgA.Platforms.APIServer.ResolvedDBPath(cfgA.Home)

@@ -92,13 +92,7 @@ func TestTwoGatewaysInOneSystem(t *testing.T) {
 }
 
 func TestTwoAPIServersOnTwoPorts(t *testing.T) {
-	system := newHost(t)
-	cfgA := withAPIServer(t, testConfig())
-	cfgB := withAPIServer(t, testConfig())
-	a := startGateway(t, system, "a", cfgA)
-	b := startGateway(t, system, "b", cfgB)
-	waitRow(t, a, apiserver.Name, "connected", inState(messages.StateConnected))
-	waitRow(t, b, apiserver.Name, "connected", inState(messages.StateConnected))
+	_, _, cfgA, cfgB := startTwoAPIGateways(t)
 	for _, cfg := range []config.Config{cfgA, cfgB} {
 		if got := getModels(t, cfg); got != 200 {
 			t.Errorf("GET /v1/models on port %d = %d, want 200", cfg.Platforms.APIServer.Port, got)
@@ -538,4 +532,18 @@ func TestWithLoggerUsesHostLogger(t *testing.T) {
 	if logs.FilterMessage("gateway started").Len() != 1 {
 		t.Error("the host's logger got no 'gateway started' line")
 	}
+}
+
+// startTwoAPIGateways starts gateways "a" and "b" in one host system, each
+// with its own data folder and API server, and waits until both serve.
+func startTwoAPIGateways(t *testing.T) (a, b *actorgate.Gateway, cfgA, cfgB config.Config) {
+	t.Helper()
+	system := newHost(t)
+	cfgA = withAPIServer(t, testConfig())
+	cfgB = withAPIServer(t, testConfig())
+	a = startGateway(t, system, "a", cfgA)
+	b = startGateway(t, system, "b", cfgB)
+	waitRow(t, a, apiserver.Name, "connected", inState(messages.StateConnected))
+	waitRow(t, b, apiserver.Name, "connected", inState(messages.StateConnected))
+	return a, b, cfgA, cfgB
 }
