@@ -56,43 +56,37 @@ func (d *dataLocks) lockHome(home string) error {
 	if err != nil {
 		return fmt.Errorf("locking the data folder %s: %w", home, err)
 	}
-	lockPath := filepath.Join(abs, LockFileName)
-	holder, err := d.acquire(lockPath)
-	switch {
-	case errors.Is(err, errLocked):
-		return fmt.Errorf("%w: %s is locked by %s (lock file %s); %s, or set "+
-			"ACTORGATE_HOME to another folder", ErrHomeInUse, abs, holderName(holder),
-			lockPath, stopHint(holder))
-	case err != nil:
-		return fmt.Errorf("locking the data folder %s: %w", abs, err)
-	}
-	return nil
+	return d.lock(filepath.Join(abs, LockFileName), abs, "the data folder", ErrHomeInUse,
+		"set ACTORGATE_HOME to another folder")
 }
 
 // lockDatabases locks the lock file beside each database in dbs.
 func (d *dataLocks) lockDatabases(dbs []database) error {
 	for _, db := range dbs {
-		if err := d.lockDatabase(db); err != nil {
+		abs, err := filepath.Abs(db.path)
+		if err != nil {
+			return fmt.Errorf("locking the database %s: %w", db.path, err)
+		}
+		err = d.lock(abs+databaseLockSuffix, abs, "the database", ErrDatabaseInUse,
+			"set "+db.setting+" to another file")
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (d *dataLocks) lockDatabase(db database) error {
-	abs, err := filepath.Abs(db.path)
-	if err != nil {
-		return fmt.Errorf("locking the database %s: %w", db.path, err)
-	}
-	lockPath := abs + databaseLockSuffix
+// lock takes the lock file lockPath of target, a folder or database that
+// kind describes. When another gateway holds it, the error wraps inUse and
+// ends with fix, the setting that moves this gateway elsewhere.
+func (d *dataLocks) lock(lockPath, target, kind string, inUse error, fix string) error {
 	holder, err := d.acquire(lockPath)
 	switch {
 	case errors.Is(err, errLocked):
-		return fmt.Errorf("%w: %s is locked by %s (lock file %s); %s, or set %s to "+
-			"another file", ErrDatabaseInUse, abs, holderName(holder), lockPath,
-			stopHint(holder), db.setting)
+		return fmt.Errorf("%w: %s is locked by %s (lock file %s); %s, or %s", inUse, target,
+			holderName(holder), lockPath, stopHint(holder), fix)
 	case err != nil:
-		return fmt.Errorf("locking the database %s: %w", abs, err)
+		return fmt.Errorf("locking %s %s: %w", kind, target, err)
 	}
 	return nil
 }

@@ -74,8 +74,8 @@ func readHolder(path string) int {
 
 // writePID replaces the lock file's content with this process's pid, for
 // the error message of a process that finds the lock held. It writes
-// through a second descriptor, which flock(2) allows; Windows does not
-// allow it while the lock is held, and the caller only logs the failure.
+// through a second descriptor, which flock(2) allows. On Windows the lock
+// may reject that write, and the caller only logs the failure.
 func (l *lockFile) writePID() error {
 	// A file left by an older process may have a wider mode.
 	if err := os.Chmod(l.path, 0o600); err != nil {

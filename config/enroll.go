@@ -139,9 +139,9 @@ func isWeakSecret(s string, minLen int) bool {
 	return true
 }
 
-// secretProblem says what makes a non-empty secret that UsableSecret
-// rejects unusable, in words that follow its setting's name: a value from
-// a configuration example, else too short, else too few different
+// secretProblem describes why UsableSecret rejects a non-empty secret, in
+// words that follow the setting's name. It checks, in order, for a value
+// from a configuration example, a short value and too few different
 // characters.
 func secretProblem(s string, minLen int) string {
 	s = strings.TrimSpace(s)

@@ -187,10 +187,11 @@ func timeoutReason(err error) string {
 }
 
 // retryAfter returns the wait that an upstream's error response requests:
-// retry-after-ms (milliseconds, the header OpenAI sends) when valid, else
-// Retry-After (seconds or an HTTP date). It returns zero when neither is
-// present, parses, is positive and at most maxRetryAfter. Decimal values
-// are accepted, as the OpenAI SDKs accept them.
+// retry-after-ms (milliseconds, which the OpenAI SDKs read first) when
+// valid, else Retry-After (seconds or an HTTP date). It returns zero
+// unless one of them is present, parses, is positive and is at most
+// maxRetryAfter. Decimal values are accepted, as the OpenAI SDKs accept
+// them.
 func retryAfter(h http.Header, now time.Time) time.Duration {
 	if d := parseDelay(h.Get("Retry-After-Ms"), time.Millisecond); d > 0 {
 		return d
